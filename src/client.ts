@@ -1,0 +1,191 @@
+/**
+ * A connected client: its decoder, output buffer and per-connection state.
+ * Bytes from the socket are decoded and executed in order; every reply made
+ * while handling one read leaves in a single socket write (pipelining).
+ * @module
+ */
+
+import type { Connection, ConnectionHandler } from "./net/types.ts";
+import {
+  ProtocolError,
+  QueryBufferLimitError,
+  RequestDecoder,
+} from "./protocol/decoder.ts";
+import { ReplyWriter } from "./protocol/writer.ts";
+import type { Server } from "./server.ts";
+import type { Database } from "./store/keyspace.ts";
+
+/** Output buffer classes of `client-output-buffer-limit`. */
+export type ClientClass = "normal" | "replica" | "pubsub";
+
+/** CLIENT REPLY modes. */
+export type ReplyMode = "on" | "off" | "skip";
+
+/** One client connection. */
+export class Client implements ConnectionHandler {
+  /** Unique, increasing id (CLIENT ID). */
+  readonly id: number;
+  readonly decoder: RequestDecoder;
+  /** Replies go here; `flush()` sends them. */
+  readonly out = new ReplyWriter();
+  /** The selected database. */
+  db: Database;
+  /** CLIENT SETNAME. */
+  name = "";
+  /** CLIENT SETINFO LIB-NAME / LIB-VER. */
+  libName = "";
+  libVer = "";
+  /** Unix ms of connection and of the last command (CLIENT LIST age, idle). */
+  readonly createdAt: number;
+  lastInteraction: number;
+  /** Full name of the last command run ("client|list"). */
+  lastCommand = "NULL";
+  /** CLIENT REPLY mode. */
+  replyMode: ReplyMode = "on";
+  /** CLIENT NO-EVICT and NO-TOUCH. */
+  noEvict = false;
+  noTouch = false;
+  /** Set when the connection must close once pending output is written (QUIT, protocol errors). */
+  closeAfterReply = false;
+  /** Set once the client is closed or being closed. */
+  isClosed = false;
+  /** The client class for output buffer limits. */
+  kind: ClientClass = "normal";
+  /** Unix ms since which the output has been above the soft limit, or 0. */
+  private softLimitSince = 0;
+  /** Bytes handed to the socket and not yet confirmed written. */
+  private inFlight = 0;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    readonly server: Server,
+    readonly conn: Connection,
+  ) {
+    this.id = server.nextClientId++;
+    this.decoder = new RequestDecoder(server.requestLimits);
+    this.db = server.dbs[0];
+    this.createdAt = this.lastInteraction = Date.now();
+    this.out.onError = (message) => server.stats.recordError(message);
+  }
+
+  /** RESP version of this connection. */
+  get protover(): 2 | 3 {
+    return this.out.protover;
+  }
+
+  /** Bytes of output not yet written to the socket (CLIENT LIST omem). */
+  get outputPending(): number {
+    return this.out.length + this.inFlight;
+  }
+
+  /** Bytes arrived from the socket. */
+  data(bytes: Uint8Array): Promise<void> | void {
+    if (this.isClosed) return;
+    this.server.stats.netInputBytes += bytes.length;
+    this.lastInteraction = Date.now();
+    this.decoder.push(bytes);
+    this.processInput();
+    this.decoder.retain();
+    this.server.markPending(this);
+    this.server.flushPending();
+    return this.writing;
+  }
+
+  /** Executes buffered commands until input runs out or the client must stop. */
+  processInput(): void {
+    while (!this.closeAfterReply && !this.isClosed) {
+      let argv: string[] | undefined;
+      try {
+        argv = this.decoder.next();
+      } catch (error) {
+        this.protocolFailure(error);
+        return;
+      }
+      if (argv === undefined) return;
+      if (argv.length === 0) continue;
+      this.server.execute(this, argv);
+    }
+  }
+
+  private protocolFailure(error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.server.log.verbose(
+        `Protocol error (${error.message}) from client: ${this.describe()}`,
+      );
+      this.out.muted = false;
+      this.out.error("ERR " + error.message);
+      this.closeAfterReply = true;
+    } else if (error instanceof QueryBufferLimitError) {
+      this.server.log.warning(
+        `Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ${error.size})`,
+      );
+      this.close();
+    } else {
+      throw error;
+    }
+  }
+
+  /** Sends pending output; closes afterwards when asked to. */
+  flush(): void {
+    if (this.writing || this.isClosed) return;
+    if (this.out.length === 0) {
+      if (this.closeAfterReply) this.close();
+      return;
+    }
+    const bytes = this.out.take();
+    this.server.stats.netOutputBytes += bytes.length;
+    const pending = this.conn.write(bytes);
+    if (!pending) {
+      if (this.closeAfterReply) this.close();
+      return;
+    }
+    this.inFlight = bytes.length;
+    this.writing = pending.then(() => {
+      this.inFlight = 0;
+      this.writing = undefined;
+      this.flush();
+    });
+  }
+
+  /**
+   * Checks `client-output-buffer-limit` for this client's class; a client
+   * over its hard limit, or over its soft limit for too long, is closed.
+   */
+  checkOutputLimit(): boolean {
+    const limit = this.server.outputLimits[this.kind];
+    const used = this.outputPending;
+    const overHard = limit.hard > 0 && used >= limit.hard;
+    let overSoft = false;
+    if (limit.soft > 0 && used >= limit.soft) {
+      const now = Date.now();
+      if (this.softLimitSince === 0) this.softLimitSince = now;
+      overSoft = now - this.softLimitSince >= limit.softSeconds * 1000;
+    } else {
+      this.softLimitSince = 0;
+    }
+    if (!overHard && !overSoft) return false;
+    this.server.log.warning(
+      `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.close();
+    return true;
+  }
+
+  /** Closes the connection now, dropping unsent output. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.conn.close();
+    this.server.removeClient(this);
+  }
+
+  /** ConnectionHandler: the socket is gone. */
+  closed(): void {
+    this.close();
+  }
+
+  /** Short description for log lines: `id=.. addr=.. name=..`. */
+  describe(): string {
+    return `id=${this.id} addr=${this.conn.remoteAddress} laddr=${this.conn.localAddress} name=${this.name}`;
+  }
+}

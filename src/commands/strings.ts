@@ -1,0 +1,157 @@
+/**
+ * String commands (Redis's t_string.c).
+ * @module
+ */
+
+import type { Client } from "../client.ts";
+import { parseInteger } from "../util/numbers.ts";
+import type { CommandSpec } from "./table.ts";
+import { Errors, lookupRead, lookupWrite } from "./util.ts";
+
+const INT64_MAX = 9223372036854775807;
+
+/** Replies with the string at `key` (or null); false after a WRONGTYPE error. */
+function replyString(client: Client, key: string): boolean {
+  const value = lookupRead(client, key);
+  if (value === undefined) {
+    client.out.null();
+    return true;
+  }
+  if (typeof value !== "string") {
+    client.out.error(Errors.wrongType);
+    return false;
+  }
+  client.out.bulk(value);
+  return true;
+}
+
+function get(client: Client, argv: string[]): void {
+  replyString(client, argv[1]);
+}
+
+/** SET's parsed options. */
+interface SetOptions {
+  nx: boolean;
+  xx: boolean;
+  get: boolean;
+  keepTtl: boolean;
+  /** Absolute expiry in Unix ms, or -1 for none. */
+  expireAt: number;
+}
+
+/**
+ * Parses SET's options as Redis's parseExtendedStringArgumentsOrReply does:
+ * NX/XX exclusive, one expiry form, KEEPTTL not with an expiry. Replies with
+ * the error and returns null when invalid.
+ */
+function parseSetOptions(client: Client, argv: string[]): SetOptions | null {
+  const o: SetOptions = {
+    nx: false,
+    xx: false,
+    get: false,
+    keepTtl: false,
+    expireAt: -1,
+  };
+  let unit: "EX" | "PX" | "EXAT" | "PXAT" | "" = "";
+  let expireArg = "";
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j].toUpperCase();
+    const hasNext = j + 1 < argv.length;
+    if (opt === "NX" && !o.xx) o.nx = true;
+    else if (opt === "XX" && !o.nx) o.xx = true;
+    else if (opt === "GET") o.get = true;
+    else if (opt === "KEEPTTL" && unit === "") o.keepTtl = true;
+    else if (
+      (opt === "EX" || opt === "PX" || opt === "EXAT" || opt === "PXAT") &&
+      !o.keepTtl && (unit === "" || unit === opt) && hasNext
+    ) {
+      unit = opt;
+      expireArg = argv[++j];
+    } else {
+      client.out.error(Errors.syntax);
+      return null;
+    }
+  }
+  if (unit !== "") {
+    const n = parseInteger(expireArg);
+    if (n === null) {
+      client.out.error(Errors.notInteger);
+      return null;
+    }
+    const seconds = unit === "EX" || unit === "EXAT";
+    if (n <= 0 || (seconds && n > INT64_MAX / 1000)) {
+      client.out.error("ERR invalid expire time in 'set' command");
+      return null;
+    }
+    let at = seconds ? n * 1000 : n;
+    if (unit === "EX" || unit === "PX") at += client.server.now;
+    if (at > INT64_MAX) {
+      client.out.error("ERR invalid expire time in 'set' command");
+      return null;
+    }
+    o.expireAt = at;
+  }
+  return o;
+}
+
+function set(client: Client, argv: string[]): void {
+  const options = parseSetOptions(client, argv);
+  if (!options) return;
+  const key = argv[1];
+  if (options.get && !replyString(client, key)) return;
+  const found = lookupWrite(client, key) !== undefined;
+  if ((options.nx && found) || (options.xx && !found)) {
+    if (!options.get) client.out.null();
+    return;
+  }
+  const db = client.db;
+  if (options.keepTtl) db.overwrite(key, argv[2]);
+  else db.set(key, argv[2]);
+  if (options.expireAt !== -1) db.setExpire(key, options.expireAt);
+  client.server.dirty++;
+  if (!options.get) client.out.ok();
+}
+
+const RW_ACCESS_UPDATE = "RW and ACCESS due to the optional `GET` argument";
+
+/** String commands for the command table. */
+export const stringCommands: CommandSpec[] = [
+  {
+    name: "get",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    acl: ["string"],
+    keySpecs: [
+      {
+        flags: ["RO", "access"],
+        beginSearch: { index: 1 },
+        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
+      },
+    ],
+    summary: "Returns the string value of a key.",
+    complexity: "O(1)",
+    since: "1.0.0",
+    group: "string",
+    handler: get,
+  },
+  {
+    name: "set",
+    arity: -3,
+    flags: ["write", "denyoom"],
+    acl: ["string"],
+    keySpecs: [
+      {
+        flags: ["RW", "access", "update", "variable_flags"],
+        notes: RW_ACCESS_UPDATE,
+        beginSearch: { index: 1 },
+        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
+      },
+    ],
+    summary:
+      "Sets the string value of a key, with optional conditions and expiry; can return the previous value.",
+    complexity: "O(1)",
+    since: "1.0.0",
+    group: "string",
+    handler: set,
+  },
+];

@@ -1,0 +1,219 @@
+/**
+ * The command table as data, modelled on Redis's src/commands/*.json: one
+ * declarative entry per command with arity (Redis's sign convention), flags,
+ * key specifications, ACL categories, documentation and the handler. COMMAND,
+ * arity errors, key extraction, MULTI and replication all read it.
+ * @module
+ */
+
+import type { Client } from "../client.ts";
+
+/** Command flags as COMMAND INFO names them. */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "module"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "asking"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "sentinel"
+  | "only_sentinel"
+  | "no_mandatory_keys"
+  | "protected"
+  | "no_async_loading"
+  | "no_multi"
+  | "movablekeys"
+  | "allow_busy";
+
+/** Where a key spec's search begins (Redis's begin_search). */
+export type BeginSearch =
+  | { index: number }
+  | { keyword: string; startfrom: number }
+  | "unknown";
+
+/** How a key spec finds keys from there (Redis's find_keys). */
+export type FindKeys =
+  | { lastkey: number; keystep: number; limit: number }
+  | { keynumidx: number; firstkey: number; keystep: number }
+  | "unknown";
+
+/** One key specification, as in Redis 7.0's COMMAND INFO. */
+export interface KeySpec {
+  /** e.g. ["RW", "access", "update"] */
+  flags: string[];
+  notes?: string;
+  beginSearch: BeginSearch;
+  findKeys: FindKeys;
+}
+
+/** Argument types of COMMAND DOCS. */
+export type ArgType =
+  | "string"
+  | "integer"
+  | "double"
+  | "key"
+  | "pattern"
+  | "unix-time"
+  | "pure-token"
+  | "oneof"
+  | "block";
+
+/** One argument as COMMAND DOCS describes it. */
+export interface ArgSpec {
+  name: string;
+  type: ArgType;
+  /** For "key" arguments: index into the command's key specs. */
+  keySpecIndex?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecatedSince?: string;
+  displayText?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  multipleToken?: boolean;
+  /** For "oneof" and "block". */
+}
+
+/**
+ * A command handler: runs synchronously to completion, reading `argv` and
+ * writing its reply to `client.out`. It never awaits (DESIGN.md).
+ */
+export type CommandHandler = (client: Client, argv: string[]) => void;
+
+/** One entry of the command table. */
+export interface CommandSpec {
+  /** Lower-case name; a subcommand's is its own name without the container ("get"). */
+  name: string;
+  /** Redis's arity: positive = exact argc, negative = at least -arity. */
+  arity: number;
+  flags: CommandFlag[];
+  /**
+   * ACL categories beyond those implied by flags (write, read, admin,
+   * dangerous, pubsub, fast, slow, blocking are derived as Redis derives them).
+   */
+  acl: string[];
+  keySpecs: KeySpec[];
+  /** COMMAND INFO tips, e.g. "nondeterministic_output". */
+  tips?: string[];
+  /** COMMAND DOCS fields. */
+  summary: string;
+  since: string;
+  group: string;
+  complexity?: string;
+  docFlags?: string[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  history?: [string, string][];
+  /** Subcommands by lower-case name; the container has no handler of its own. */
+  subcommands?: CommandSpec[];
+  /** Absent only on containers. */
+  handler?: CommandHandler;
+  /**
+   * Key positions for commands whose keys cannot be found from key specs
+   * alone (Redis's getkeys_proc); returns argv indexes.
+   */
+  getKeys?: (argv: string[]) => number[];
+}
+
+/** A resolved command: a top-level spec or a subcommand with its container. */
+export interface ResolvedCommand {
+  spec: CommandSpec;
+  parent?: CommandSpec;
+  /** "config|get" for subcommands, "get" otherwise. */
+  fullName: string;
+}
+
+/** The registry: commands by lower-case name, subcommands indexed under them. */
+export class CommandTable {
+  private readonly commands = new Map<string, CommandSpec>();
+  private readonly subIndex = new Map<CommandSpec, Map<string, CommandSpec>>();
+
+  /** Registers specs; a later spec with the same name is a programming error. */
+  register(specs: readonly CommandSpec[]): void {
+    for (const spec of specs) {
+      if (this.commands.has(spec.name)) {
+        throw new Error(`command ${spec.name} registered twice`);
+      }
+      this.commands.set(spec.name, spec);
+      if (spec.subcommands) {
+        this.subIndex.set(
+          spec,
+          new Map(spec.subcommands.map((s) => [s.name, s])),
+        );
+      }
+    }
+  }
+
+  /** Looks up a top-level command by name in any case. */
+  get(name: string): CommandSpec | undefined {
+    return this.commands.get(name) ?? this.commands.get(name.toLowerCase());
+  }
+
+  /** Looks up a container's subcommand by name in any case. */
+  subcommand(parent: CommandSpec, name: string): CommandSpec | undefined {
+    return this.subIndex.get(parent)?.get(name.toLowerCase());
+  }
+
+  /** Every top-level command. */
+  all(): IterableIterator<CommandSpec> {
+    return this.commands.values();
+  }
+
+  /** Number of top-level commands (COMMAND COUNT). */
+  get size(): number {
+    return this.commands.size;
+  }
+}
+
+/** ACL categories in the order Redis lists them (its category table order). */
+export const ACL_CATEGORY_ORDER = [
+  "keyspace",
+  "read",
+  "write",
+  "set",
+  "sortedset",
+  "list",
+  "hash",
+  "string",
+  "bitmap",
+  "hyperloglog",
+  "geo",
+  "stream",
+  "pubsub",
+  "admin",
+  "fast",
+  "slow",
+  "blocking",
+  "dangerous",
+  "connection",
+  "transaction",
+  "scripting",
+];
+
+/**
+ * The ACL categories of a command: its own plus those Redis derives from its
+ * flags (setImplicitACLCategories), in Redis's order.
+ */
+export function aclCategories(spec: CommandSpec): string[] {
+  const cats = new Set(spec.acl);
+  const has = (f: CommandFlag) => spec.flags.includes(f);
+  if (has("write")) cats.add("write");
+  if (has("readonly") && !cats.has("scripting")) cats.add("read");
+  if (has("admin")) cats.add("admin").add("dangerous");
+  if (has("pubsub")) cats.add("pubsub");
+  if (has("fast")) cats.add("fast");
+  if (has("blocking")) cats.add("blocking");
+  if (!cats.has("fast")) cats.add("slow");
+  return ACL_CATEGORY_ORDER.filter((c) => cats.has(c));
+}

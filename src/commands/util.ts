@@ -1,0 +1,59 @@
+/**
+ * Helpers shared by command handlers: keyspace lookups that keep Redis's
+ * hit/miss statistics, argument parsing with Redis's error replies, and the
+ * common error texts.
+ * @module
+ */
+
+import type { Client } from "../client.ts";
+import type { RedisValue } from "../store/keyspace.ts";
+import { parseInteger } from "../util/numbers.ts";
+
+/** Redis's shared error texts. */
+export const Errors = {
+  syntax: "ERR syntax error",
+  wrongType:
+    "WRONGTYPE Operation against a key holding the wrong kind of value",
+  notInteger: "ERR value is not an integer or out of range",
+  notFloat: "ERR value is not a valid float",
+  noSuchKey: "ERR no such key",
+  outOfRange: "ERR index out of range",
+} as const;
+
+/** Looks a key up for reading: expired keys vanish; counts keyspace hits and misses. */
+export function lookupRead(
+  client: Client,
+  key: string,
+): RedisValue | undefined {
+  const value = client.db.get(key, client.server.now);
+  if (value === undefined) client.server.stats.keyspaceMisses++;
+  else client.server.stats.keyspaceHits++;
+  return value;
+}
+
+/** Looks a key up for writing: expired keys vanish; no statistics. */
+export function lookupWrite(
+  client: Client,
+  key: string,
+): RedisValue | undefined {
+  return client.db.get(key, client.server.now);
+}
+
+/**
+ * Parses an integer argument; on failure replies `message` (Redis's
+ * "value is not an integer or out of range" by default) and returns null.
+ */
+export function integerArg(
+  client: Client,
+  text: string,
+  message: string = Errors.notInteger,
+): number | null {
+  const n = parseInteger(text);
+  if (n === null) client.out.error(message);
+  return n;
+}
+
+/** Case-insensitive comparison of an argument with an ASCII keyword. */
+export function isKeyword(arg: string, keyword: string): boolean {
+  return arg.length === keyword.length && arg.toLowerCase() === keyword;
+}
