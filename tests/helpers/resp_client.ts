@@ -1,0 +1,124 @@
+/**
+ * A minimal RESP client for tests: sends commands, reads decoded replies or
+ * raw reply bytes, so tests can compare values or exact bytes.
+ * @module
+ */
+
+import { binaryToBytes } from "../../src/protocol/binary.ts";
+import { ReplyDecoder, type RespValue } from "../../src/protocol/decoder.ts";
+
+/** Encodes argv as a RESP multibulk request. Strings are binary strings. */
+export function encodeCommand(argv: (string | number)[]): Uint8Array {
+  let frame = `*${argv.length}\r\n`;
+  for (const arg of argv) {
+    const s = String(arg);
+    frame += `$${s.length}\r\n${s}\r\n`;
+  }
+  return binaryToBytes(frame);
+}
+
+/** A decoded reply and the exact bytes it came in. */
+export interface ReplyWithBytes {
+  value: RespValue;
+  bytes: Uint8Array;
+}
+
+/** A test connection to a RESP server on 127.0.0.1. */
+export class RespClient {
+  private readonly decoder = new ReplyDecoder();
+  private readonly buf = new Uint8Array(64 * 1024);
+  /** Every byte received, so a reply's exact bytes can be returned. */
+  private received = new Uint8Array(64 * 1024);
+  private receivedLen = 0;
+
+  private constructor(readonly conn: Deno.Conn) {}
+
+  /** Connects to `port` on 127.0.0.1. */
+  static async connect(port: number): Promise<RespClient> {
+    return new RespClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Sends bytes as they are (a string is taken as a binary string). */
+  async send(bytes: Uint8Array | string): Promise<void> {
+    const data = typeof bytes === "string" ? binaryToBytes(bytes) : bytes;
+    let off = 0;
+    while (off < data.length) off += await this.conn.write(data.subarray(off));
+  }
+
+  /** Sends a command without waiting for its reply. */
+  async write(...argv: (string | number)[]): Promise<void> {
+    await this.send(encodeCommand(argv));
+  }
+
+  /** Reads the next reply with its exact bytes; throws if the connection closes first. */
+  async readWithBytes(): Promise<ReplyWithBytes> {
+    const start = this.receivedLen - this.decoder.pending;
+    while (true) {
+      const value = this.decoder.next();
+      if (value !== undefined) {
+        const end = this.receivedLen - this.decoder.pending;
+        return { value, bytes: this.received.slice(start, end) };
+      }
+      if (!(await this.fill())) throw new Error("connection closed");
+    }
+  }
+
+  /** Reads the next decoded reply. */
+  async read(): Promise<RespValue> {
+    return (await this.readWithBytes()).value;
+  }
+
+  /** Sends a command and returns its decoded reply. */
+  async call(...argv: (string | number)[]): Promise<RespValue> {
+    await this.write(...argv);
+    return await this.read();
+  }
+
+  /** Sends a command and returns the exact bytes of its reply. */
+  async callRaw(...argv: (string | number)[]): Promise<Uint8Array> {
+    await this.write(...argv);
+    return (await this.readWithBytes()).bytes;
+  }
+
+  /** Reads one more chunk into the decoder; false at EOF. */
+  private async fill(): Promise<boolean> {
+    const n = await this.conn.read(this.buf);
+    if (n === null) return false;
+    if (this.receivedLen + n > this.received.length) {
+      const bigger = new Uint8Array((this.receivedLen + n) * 2);
+      bigger.set(this.received.subarray(0, this.receivedLen));
+      this.received = bigger;
+    }
+    this.received.set(this.buf.subarray(0, n), this.receivedLen);
+    this.receivedLen += n;
+    this.decoder.push(this.buf.subarray(0, n));
+    this.decoder.retain();
+    return true;
+  }
+
+  /** Resolves true when the server closes the connection within `ms`. */
+  async closedWithin(ms: number): Promise<boolean> {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.close();
+    }, ms);
+    try {
+      while (await this.fill()) { /* drain */ }
+      return !timedOut;
+    } catch {
+      return !timedOut;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
