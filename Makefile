@@ -8,7 +8,7 @@ BUN ?= node_modules/.bin/bun
 STAMP := node_modules/.install-stamp
 DENO_RUN := $(DENO) run --allow-net --allow-read --allow-write --allow-env --allow-sys
 
-.PHONY: all install run test check unit integration integration-bun integration-binary compat binary binary-deno binary-bun bench clean
+.PHONY: all install run test check unit integration integration-bun integration-binary test-bun-client compat binary binary-deno binary-bun bench clean
 
 all: test
 
@@ -38,10 +38,14 @@ integration-bun: install
 integration-binary: binary
 	REDENO_TARGET=binary $(DENO) test --allow-all tests/integration/ tests/binary/
 
+# Bun's built-in Redis client against redeno on Bun (bun test; exits non-zero on failure).
+test-bun-client: install
+	$(BUN) test --timeout 20000 tests/bun/
+
 compat: install
 	$(DENO) test --allow-all tests/compat/
 
-test: check unit integration integration-bun compat integration-binary
+test: check unit integration integration-bun test-bun-client compat integration-binary
 
 # dist/redeno: deno compile where denort can be had (DENORT_BIN or network),
 # otherwise bun build --compile. Both build the same main.ts.

@@ -7,7 +7,19 @@
 
 import process from "node:process";
 import { Config } from "./config.ts";
-import { configureLog, type RedisLogLevel, serverLog } from "./log.ts";
+import {
+  ConfigFileError,
+  ConfigOpenError,
+  loadConfig,
+  parseCommandLine,
+} from "./config_file.ts";
+import {
+  configureLog,
+  formatRecord,
+  type RedisLogLevel,
+  serverLog,
+} from "./log.ts";
+import { binaryToText } from "./protocol/binary.ts";
 import { loadAdapter } from "./net/types.ts";
 import { REDENO_VERSION, REDIS_VERSION, Server } from "./server.ts";
 
@@ -36,6 +48,21 @@ Examples:
        redeno /etc/myredis.conf --loglevel verbose
 `;
 
+/** A warning in Redis's log format, before logging is set up (role C, like Redis). */
+function startupLogLine(message: string): string {
+  return formatRecord(
+    {
+      category: ["redeno"],
+      level: "warning",
+      message: [message],
+      rawMessage: message,
+      timestamp: Date.now(),
+      properties: {},
+    },
+    "C",
+  );
+}
+
 /** Runs the server for `args`; resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const net = await loadAdapter();
@@ -48,29 +75,22 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const config = new Config();
-  const directives: string[][] = [];
-  let i = 0;
-  if (args[0] && !args[0].startsWith("--")) i = 1; // config file: read by the config layer
-  for (; i < args.length; i++) {
-    if (!args[i].startsWith("--")) {
-      directives[directives.length - 1]?.push(args[i]);
-      continue;
-    }
-    directives.push([args[i].slice(2)]);
-  }
-  for (const [name, ...values] of directives) {
-    const error = config.set(name, values.join(" "));
-    if (error) {
-      console.error(
-        `\n*** FATAL CONFIG FILE ERROR (Redis ${REDIS_VERSION}) ***\n` +
-          `>>> '${[name, ...values].join(" ")}'\n${error}`,
-      );
+  try {
+    loadConfig(config, parseCommandLine(args));
+  } catch (error) {
+    if (error instanceof ConfigFileError) {
+      process.stderr.write(error.report(REDIS_VERSION));
       return 1;
     }
+    if (error instanceof ConfigOpenError) {
+      process.stdout.write(startupLogLine(error.message));
+      return 1;
+    }
+    throw error;
   }
   await configureLog(
     config.string("loglevel") as RedisLogLevel,
-    config.string("logfile"),
+    binaryToText(config.string("logfile")),
   );
   const log = serverLog();
   const server = new Server(config, net, log);

@@ -11,6 +11,7 @@ import {
   QueryBufferLimitError,
   RequestDecoder,
 } from "./protocol/decoder.ts";
+import { quoteRepr } from "./protocol/binary.ts";
 import { ReplyWriter } from "./protocol/writer.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
@@ -51,6 +52,20 @@ export class Client implements ConnectionHandler {
   isClosed = false;
   /** The client class for output buffer limits. */
   kind: ClientClass = "normal";
+  /** False until AUTH succeeds, when the default user has a password (requirepass). */
+  get authenticated(): boolean {
+    return !this.decoder.authRequired;
+  }
+  set authenticated(yes: boolean) {
+    // Until then the decoder applies Redis's tighter unauthenticated limits.
+    this.decoder.authRequired = !yes;
+  }
+  /** The descriptor-like number CLIENT LIST shows as `fd`. */
+  readonly fd: number;
+  /** A command held back by CLIENT PAUSE; no input is processed until it runs. */
+  postponed: string[] | undefined;
+  /** Largest single read from the socket (CLIENT LIST rbp). */
+  readPeak = 0;
   /** Unix ms since which the output has been above the soft limit, or 0. */
   private softLimitSince = 0;
   /** Bytes handed to the socket and not yet confirmed written. */
@@ -65,6 +80,8 @@ export class Client implements ConnectionHandler {
     this.decoder = new RequestDecoder(server.requestLimits);
     this.db = server.dbs[0];
     this.createdAt = this.lastInteraction = Date.now();
+    this.authenticated = server.requirePass() === "";
+    this.fd = server.allocateFd();
     this.out.onError = (message) => server.stats.recordError(message);
   }
 
@@ -82,6 +99,8 @@ export class Client implements ConnectionHandler {
   data(bytes: Uint8Array): Promise<void> | void {
     if (this.isClosed) return;
     this.server.stats.netInputBytes += bytes.length;
+    this.server.readsProcessed++;
+    if (bytes.length > this.readPeak) this.readPeak = bytes.length;
     this.lastInteraction = Date.now();
     this.decoder.push(bytes);
     this.processInput();
@@ -93,7 +112,7 @@ export class Client implements ConnectionHandler {
 
   /** Executes buffered commands until input runs out or the client must stop. */
   processInput(): void {
-    while (!this.closeAfterReply && !this.isClosed) {
+    while (!this.closeAfterReply && !this.isClosed && !this.postponed) {
       let argv: string[] | undefined;
       try {
         argv = this.decoder.next();
@@ -107,6 +126,32 @@ export class Client implements ConnectionHandler {
     }
   }
 
+  /** Runs the command CLIENT PAUSE held back, then the input queued behind it. */
+  resumePostponed(): void {
+    const argv = this.postponed;
+    if (!argv || this.isClosed) return;
+    this.postponed = undefined;
+    this.server.execute(this, argv);
+    this.processInput();
+    this.server.markPending(this);
+  }
+
+  /**
+   * RESET: back to a fresh connection's state (RESP2, db 0, no name, replies
+   * on, not authenticated when a password is required). Families with their
+   * own per-connection state (MULTI, pub/sub, tracking) clear it here too.
+   */
+  reset(): void {
+    this.out.protover = 2;
+    this.db = this.server.dbs[0];
+    this.name = "";
+    this.replyMode = "on";
+    this.out.muted = false;
+    this.noEvict = false;
+    this.noTouch = false;
+    this.authenticated = this.server.requirePass() === "";
+  }
+
   private protocolFailure(error: unknown): void {
     if (error instanceof ProtocolError) {
       this.server.log.verbose(
@@ -117,7 +162,9 @@ export class Client implements ConnectionHandler {
       this.closeAfterReply = true;
     } else if (error instanceof QueryBufferLimitError) {
       this.server.log.warning(
-        `Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ${error.size})`,
+        `Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ${
+          quoteRepr(error.head)
+        })`,
       );
       this.close();
     } else {
@@ -134,6 +181,7 @@ export class Client implements ConnectionHandler {
     }
     const bytes = this.out.take();
     this.server.stats.netOutputBytes += bytes.length;
+    this.server.writesProcessed++;
     const pending = this.conn.write(bytes);
     if (!pending) {
       if (this.closeAfterReply) this.close();

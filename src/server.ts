@@ -8,8 +8,10 @@
 import { Client, type ClientClass } from "./client.ts";
 import { execute } from "./commands/dispatch.ts";
 import { buildCommandTable } from "./commands/index.ts";
-import type { CommandTable } from "./commands/table.ts";
+import type { CommandSpec, CommandTable } from "./commands/table.ts";
 import type { Config } from "./config.ts";
+import { installConfigHooks } from "./config_apply.ts";
+import { InstantaneousMetrics } from "./info.ts";
 import type { ServerLog } from "./log.ts";
 import type { Connection, Listener, NetAdapter } from "./net/types.ts";
 import type { RequestLimits } from "./protocol/decoder.ts";
@@ -21,6 +23,15 @@ export const REDIS_VERSION = "7.0.15";
 /** redeno's own version. */
 export const REDENO_VERSION = "0.1.0";
 
+/** CLIENT PAUSE: which commands wait, and until when (Unix ms). */
+export interface ClientPause {
+  type: "write" | "all";
+  end: number;
+}
+
+/** The first number CLIENT LIST shows as `fd` (below it: stdio, log, listeners). */
+const FIRST_CLIENT_FD = 8;
+
 /** One class's `client-output-buffer-limit`. */
 export interface OutputLimit {
   hard: number;
@@ -28,52 +39,29 @@ export interface OutputLimit {
   softSeconds: number;
 }
 
-/** Parses `client-output-buffer-limit` ("normal 0 0 0 slave ... pubsub ..."). */
-export function parseOutputLimits(
+/**
+ * Reads `client-output-buffer-limit` into per-class limits. The config layer
+ * has validated the value and normalised it to byte counts
+ * ("normal 0 0 0 slave 268435456 67108864 60 pubsub ...").
+ */
+export function readOutputLimits(
   text: string,
   into: Record<ClientClass, OutputLimit>,
-): string | null {
+): void {
   const words = text.trim().split(/\s+/);
-  if (words.length % 4 !== 0) {
-    return "Wrong number of arguments in buffer limit configuration.";
-  }
-  const parsed: [ClientClass, OutputLimit][] = [];
-  for (let i = 0; i < words.length; i += 4) {
+  for (let i = 0; i + 3 < words.length; i += 4) {
     const cls = words[i].toLowerCase();
-    const kind: ClientClass | undefined = cls === "normal"
-      ? "normal"
-      : cls === "slave" || cls === "replica"
+    const kind: ClientClass = cls === "slave" || cls === "replica"
       ? "replica"
       : cls === "pubsub"
       ? "pubsub"
-      : undefined;
-    const [hard, soft, secs] = words.slice(i + 1, i + 4).map(parseMemoryWord);
-    if (!kind) {
-      return "Invalid client class specified in buffer limit configuration.";
-    }
-    if (hard === null || soft === null || secs === null) {
-      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-    }
-    parsed.push([kind, { hard, soft, softSeconds: secs }]);
+      : "normal";
+    into[kind] = {
+      hard: Number(words[i + 1]),
+      soft: Number(words[i + 2]),
+      softSeconds: Number(words[i + 3]),
+    };
   }
-  for (const [kind, limit] of parsed) into[kind] = limit;
-  return null;
-}
-
-function parseMemoryWord(word: string): number | null {
-  const m = /^(\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(word);
-  if (!m) return null;
-  const unit = (m[2] ?? "b").toLowerCase();
-  const scale: Record<string, number> = {
-    b: 1,
-    k: 1000,
-    kb: 1024,
-    m: 1e6,
-    mb: 1024 ** 2,
-    g: 1e9,
-    gb: 1024 ** 3,
-  };
-  return Number(m[1]) * scale[unit];
 }
 
 /** The whole server state. */
@@ -101,6 +89,19 @@ export class Server {
   readonly startedAt = Date.now();
   /** 40 hex chars identifying this run (INFO run_id). */
   readonly runId: string;
+  /** The replication ID this primary's history goes by (INFO master_replid). */
+  readonly replicationId: string;
+  /** Socket reads and writes (INFO total_reads_processed, total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
+  /** Rates and memory peak sampled by the cron for INFO. */
+  readonly metrics = new InstantaneousMetrics();
+  /** The CLIENT PAUSE in force, if any. */
+  pause: ClientPause | undefined;
+  /** Clients whose next command waits for the pause to end, in arrival order. */
+  readonly postponed = new Set<Client>();
+  /** True once shutdown has begun. */
+  shuttingDown = false;
   /** Ports the server listens on. */
   readonly listeners: Listener[] = [];
   /** Resolves when the server has shut down; the value is the exit code. */
@@ -108,6 +109,9 @@ export class Server {
   private resolveStopped!: (code: number) => void;
   private readonly pending = new Set<Client>();
   private cronTimer: ReturnType<typeof setInterval> | undefined;
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly freeFds: number[] = [];
+  private nextFd = FIRST_CLIENT_FD;
 
   constructor(
     readonly config: Config,
@@ -123,11 +127,13 @@ export class Server {
       protoMaxBulkLen: config.number("proto-max-bulk-len"),
       queryBufferLimit: config.number("client-query-buffer-limit"),
     };
-    parseOutputLimits(
+    readOutputLimits(
       config.string("client-output-buffer-limit"),
       this.outputLimits,
     );
+    installConfigHooks(this);
     this.runId = randomHex(40);
+    this.replicationId = randomHex(40);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
@@ -135,20 +141,7 @@ export class Server {
   async start(): Promise<void> {
     const port = this.config.number("port");
     if (port !== 0 || this.config.string("unixsocket") === "") {
-      for (const host of bindAddresses(this.config.string("bind"))) {
-        try {
-          this.listeners.push(
-            await this.net.listenTcp(host.name, port, (c) => this.accept(c)),
-          );
-        } catch (error) {
-          if (host.optional) continue;
-          throw new Error(
-            `Could not create server TCP listening socket ${host.name}:${port}: ${
-              (error as Error).message
-            }`,
-          );
-        }
-      }
+      this.listeners.push(...await this.listenTcp(port));
     }
     const unixsocket = this.config.string("unixsocket");
     if (unixsocket !== "") {
@@ -156,7 +149,51 @@ export class Server {
         await this.net.listenUnix(unixsocket, (c) => this.accept(c)),
       );
     }
+    if (this.listeners.length === 0) {
+      throw new Error("Configured to not listen anywhere, exiting.");
+    }
     this.cronTimer = setInterval(() => this.cron(), 100);
+  }
+
+  /**
+   * Listens on `port` at every `bind` address; if a required address fails,
+   * closes what it opened and throws.
+   */
+  async listenTcp(port: number): Promise<Listener[]> {
+    const opened: Listener[] = [];
+    for (const host of bindAddresses(this.config.string("bind"))) {
+      try {
+        opened.push(
+          await this.net.listenTcp(host.name, port, (c) => this.accept(c)),
+        );
+      } catch (error) {
+        if (host.optional) continue;
+        for (const listener of opened) listener.close();
+        throw new Error(
+          `Could not create server TCP listening socket ${host.name}:${port}: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+    return opened;
+  }
+
+  /**
+   * CONFIG SET port/bind: listens on the new port and addresses, then closes
+   * the old TCP listeners (those with a port; unix sockets report 0).
+   */
+  async rebindTcp(): Promise<void> {
+    const port = this.config.number("port");
+    const opened = port === 0 && this.config.string("unixsocket") !== ""
+      ? []
+      : await this.listenTcp(port);
+    const old = this.listeners.filter((l) => l.port !== 0);
+    for (const listener of old) {
+      listener.close();
+      this.listeners.splice(this.listeners.indexOf(listener), 1);
+    }
+    this.listeners.unshift(...opened);
   }
 
   /** The TCP port actually bound (useful when configured as 0). */
@@ -203,6 +240,66 @@ export class Server {
   removeClient(client: Client): void {
     this.clients.delete(client.id);
     this.pending.delete(client);
+    this.postponed.delete(client);
+    this.freeFds.push(client.fd);
+  }
+
+  /** The lowest free descriptor-like number, as the OS hands out fds. */
+  allocateFd(): number {
+    if (this.freeFds.length === 0) return this.nextFd++;
+    let lowest = 0;
+    for (let i = 1; i < this.freeFds.length; i++) {
+      if (this.freeFds[i] < this.freeFds[lowest]) lowest = i;
+    }
+    return this.freeFds.splice(lowest, 1)[0];
+  }
+
+  /** The default user's password (`requirepass`), "" when none is set. */
+  requirePass(): string {
+    return this.config.string("requirepass");
+  }
+
+  /**
+   * CLIENT PAUSE: holds back commands of every non-replica client (`all`) or
+   * only those that write or may replicate (`write`) until `end`. A stricter
+   * type and a later end win over the pause already in force, as in Redis.
+   */
+  pauseClients(type: ClientPause["type"], end: number): void {
+    const current = this.pause;
+    this.pause = {
+      type: current?.type === "all" ? "all" : type,
+      end: Math.max(current?.end ?? 0, end),
+    };
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(
+      () => this.unpauseClients(),
+      Math.max(0, this.pause.end - Date.now()),
+    );
+  }
+
+  /**
+   * Ends the pause. Held-back commands run in arrival order once the current
+   * command is done (Redis resumes them before its next event loop sleep).
+   */
+  unpauseClients(): void {
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
+    this.pause = undefined;
+    queueMicrotask(() => {
+      for (const client of [...this.postponed]) {
+        this.postponed.delete(client);
+        client.resumePostponed();
+      }
+      this.flushPending();
+    });
+  }
+
+  /** True when the pause in force holds back `spec` from `client`. */
+  isPausedFor(client: Client, spec: CommandSpec): boolean {
+    const pause = this.pause;
+    if (!pause || client.kind === "replica") return false;
+    return pause.type === "all" || spec.flags.includes("write") ||
+      spec.flags.includes("may_replicate");
   }
 
   /** Housekeeping ten times a second: idle timeouts and output limits. */
@@ -212,7 +309,7 @@ export class Server {
     for (const client of this.clients.values()) {
       if (
         timeout > 0 && client.kind === "normal" &&
-        now - client.lastInteraction > timeout
+        now - client.lastInteraction > timeout && !client.postponed
       ) {
         this.log.verbose("Closing idle client");
         client.close();
@@ -220,16 +317,24 @@ export class Server {
       }
       if (client.outputPending > 0) client.checkOutputLimit();
     }
+    this.metrics.sample(this, now);
   }
 
   /**
-   * Stops accepting, closes every client and resolves `stopped` with the exit
-   * code. Saving on shutdown is added by the persistence layer.
+   * Stops accepting, closes every client and resolves `stopped` with exit
+   * code 0, logging as Redis does. `cause` (e.g. "Received SIGTERM scheduling
+   * shutdown") is logged first. Saving on shutdown comes with persistence;
+   * until then the server behaves as Redis with no save points.
    */
-  shutdown(reason: string): void {
-    this.log.warning(`${reason}, preparing to shut down...`);
+  shutdown(cause?: string): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (cause) this.log.warning(`${cause}...`);
+    this.log.warning("User requested shutdown...");
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
     for (const listener of this.listeners) listener.close();
     this.listeners.length = 0;
     for (const client of [...this.clients.values()]) {

@@ -12,11 +12,17 @@ import type { CommandSpec } from "./table.ts";
 /** How much of the arguments the unknown-command error quotes. */
 const ARGS_PREVIEW_LIMIT = 128;
 
+/** The part of `s` before its first NUL byte: what C's `%s` prints of it. */
+function cString(s: string): string {
+  const nul = s.indexOf("\0");
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
 /** `'a' 'b' ` preview of argv[1..], at most 128 bytes, as Redis quotes it. */
 function argsPreview(argv: string[]): string {
   let out = "";
   for (let i = 1; i < argv.length && out.length < ARGS_PREVIEW_LIMIT; i++) {
-    out += `'${argv[i].slice(0, ARGS_PREVIEW_LIMIT - out.length)}' `;
+    out += `'${cString(argv[i]).slice(0, ARGS_PREVIEW_LIMIT - out.length)}' `;
   }
   return out;
 }
@@ -44,7 +50,7 @@ function lookup(
       server,
       client,
       `ERR unknown command '${
-        argv[0].slice(0, 128)
+        cString(argv[0]).slice(0, 128)
       }', with args beginning with: ${argsPreview(argv)}`,
     );
     return undefined;
@@ -58,7 +64,7 @@ function lookup(
       server,
       client,
       `ERR unknown subcommand '${
-        argv[1].slice(0, 128)
+        cString(argv[1]).slice(0, 128)
       }'. Try ${top.name.toUpperCase()} HELP.`,
     );
     return undefined;
@@ -82,7 +88,40 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     );
     return;
   }
+  if (!client.authenticated && !spec.flags.includes("no_auth")) {
+    reject(server, client, "NOAUTH Authentication required.", fullName);
+    return;
+  }
+  if (fullName === "debug" && !debugAllowed(server, client)) {
+    reject(
+      server,
+      client,
+      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+      fullName,
+    );
+    return;
+  }
+  // RESP2 pub/sub context checks go here (only (P|S)SUBSCRIBE, PING... allowed).
+  if (server.pause && server.isPausedFor(client, spec)) {
+    // Held back, not dropped: the client reads no further until it runs.
+    client.postponed = argv;
+    server.postponed.add(client);
+    return;
+  }
   call(server, client, spec, fullName, argv);
+}
+
+/** `enable-debug-command`: yes, or local for loopback and unix socket clients. */
+function debugAllowed(server: Server, client: Client): boolean {
+  const setting = server.config.string("enable-debug-command");
+  if (setting === "yes") return true;
+  if (setting !== "local") return false;
+  if (client.conn.unix) return true;
+  const host = client.conn.remoteAddress.slice(
+    0,
+    client.conn.remoteAddress.lastIndexOf(":"),
+  );
+  return host === "127.0.0.1" || host === "::1";
 }
 
 /** Runs the handler and records the call (Redis's call()). */

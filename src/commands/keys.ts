@@ -4,12 +4,12 @@
  */
 
 import type { Client } from "../client.ts";
-import { parseInteger } from "../util/numbers.ts";
+import { parseInt64 } from "../util/numbers.ts";
 import type { CommandSpec } from "./table.ts";
 import { Errors, lookupRead, lookupWrite } from "./util.ts";
 
-const INT64_MAX = 9223372036854775807;
-const INT64_MIN = -9223372036854775808;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
 
 function del(client: Client, argv: string[]): void {
   let deleted = 0;
@@ -67,6 +67,40 @@ function parseExpireFlags(client: Client, argv: string[]): ExpireFlags | null {
 }
 
 /**
+ * The absolute expiry for an EXPIRE-family argument, as exact 64-bit
+ * arithmetic like Redis's (doubles would misjudge the overflow limits); null
+ * after replying with the error.
+ */
+function expireTime(
+  client: Client,
+  arg: string,
+  basetime: number,
+  unit: "s" | "ms",
+  fullName: string,
+): bigint | null {
+  let when = parseInt64(arg);
+  if (when === null) {
+    client.out.error(Errors.notInteger);
+    return null;
+  }
+  const invalid = `ERR invalid expire time in '${fullName}' command`;
+  if (unit === "s") {
+    // bigint division truncates toward zero, as C's LLONG_MAX / 1000 does.
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+      client.out.error(invalid);
+      return null;
+    }
+    when *= 1000n;
+  }
+  const base = BigInt(basetime);
+  if (when > INT64_MAX - base) {
+    client.out.error(invalid);
+    return null;
+  }
+  return when + base;
+}
+
+/**
  * EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (Redis's expireGenericCommand):
  * `basetime` is added to the argument (now, or 0 for absolute times).
  */
@@ -79,24 +113,9 @@ export function expireGeneric(
 ): void {
   const flags = parseExpireFlags(client, argv);
   if (!flags) return;
-  let when = parseInteger(argv[2]);
-  if (when === null) {
-    client.out.error(Errors.notInteger);
-    return;
-  }
-  const invalid = `ERR invalid expire time in '${fullName}' command`;
-  if (unit === "s") {
-    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
-      client.out.error(invalid);
-      return;
-    }
-    when *= 1000;
-  }
-  if (when > INT64_MAX - basetime) {
-    client.out.error(invalid);
-    return;
-  }
-  when += basetime;
+  const at = expireTime(client, argv[2], basetime, unit, fullName);
+  if (at === null) return;
+  const when = Number(at);
   const key = argv[1];
   const db = client.db;
   if (lookupWrite(client, key) === undefined) {

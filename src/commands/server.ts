@@ -1,10 +1,10 @@
 /**
- * Server commands: DBSIZE, FLUSHDB, FLUSHALL (and, as they land, INFO,
- * CONFIG, COMMAND, DEBUG, SHUTDOWN, TIME).
+ * Server commands: DBSIZE, FLUSHDB, FLUSHALL, TIME, INFO, SHUTDOWN.
  * @module
  */
 
 import type { Client } from "../client.ts";
+import { infoText } from "../info.ts";
 import type { CommandSpec } from "./table.ts";
 import { Errors } from "./util.ts";
 
@@ -43,6 +43,47 @@ function flushall(client: Client, argv: string[]): void {
   }
   client.server.dirty++;
   client.out.ok();
+}
+
+function time(client: Client): void {
+  const micros = BigInt(Math.floor(
+    (performance.timeOrigin + performance.now()) * 1000,
+  ));
+  client.out.array(2);
+  client.out.bulk(String(micros / 1_000_000n));
+  client.out.bulk(String(micros % 1_000_000n));
+}
+
+function info(client: Client, argv: string[]): void {
+  client.out.verbatim(infoText(client.server, argv.slice(1)));
+}
+
+/** SHUTDOWN's modifiers. */
+const SHUTDOWN_FLAGS = new Set(["nosave", "save", "now", "force", "abort"]);
+
+function shutdown(client: Client, argv: string[]): void {
+  const flags = new Set<string>();
+  for (const arg of argv.slice(1)) {
+    const flag = arg.toLowerCase();
+    if (!SHUTDOWN_FLAGS.has(flag)) {
+      client.out.error(Errors.syntax);
+      return;
+    }
+    flags.add(flag);
+  }
+  const abort = flags.delete("abort");
+  if ((abort && flags.size > 0) || (flags.has("save") && flags.has("nosave"))) {
+    client.out.error(Errors.syntax);
+    return;
+  }
+  if (abort) {
+    // Shutdown never waits for replicas here, so none is ever in progress.
+    client.out.error("ERR No shutdown in progress.");
+    return;
+  }
+  // Without persistence there is nothing to save, whatever SAVE/NOSAVE say;
+  // NOW and FORCE matter only when waiting for replicas or saving.
+  client.server.shutdown();
 }
 
 /** Server commands for the command table. */
@@ -85,5 +126,53 @@ export const serverCommands: CommandSpec[] = [
     since: "1.0.0",
     group: "server",
     handler: flushall,
+  },
+  {
+    name: "time",
+    arity: 1,
+    flags: ["loading", "stale", "fast"],
+    acl: [],
+    keySpecs: [],
+    tips: ["nondeterministic_output"],
+    summary: "Returns the server's clock as Unix seconds and microseconds.",
+    complexity: "O(1)",
+    since: "2.6.0",
+    group: "server",
+    handler: time,
+  },
+  {
+    name: "info",
+    arity: -1,
+    flags: ["loading", "stale"],
+    acl: ["dangerous"],
+    keySpecs: [],
+    tips: [
+      "nondeterministic_output",
+      "request_policy:all_shards",
+      "response_policy:special",
+    ],
+    summary: "Reports information and statistics about the server by section.",
+    complexity: "O(1)",
+    since: "1.0.0",
+    group: "server",
+    history: [[
+      "7.0.0",
+      "Added support for taking multiple section arguments.",
+    ]],
+    handler: info,
+  },
+  {
+    name: "shutdown",
+    arity: -1,
+    flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+    acl: [],
+    keySpecs: [],
+    summary: "Stops the server, closing every connection.",
+    complexity:
+      "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    since: "1.0.0",
+    group: "server",
+    history: [["7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."]],
+    handler: shutdown,
   },
 ];

@@ -4,11 +4,12 @@
  */
 
 import type { Client } from "../client.ts";
-import { parseInteger } from "../util/numbers.ts";
-import type { CommandSpec } from "./table.ts";
-import { Errors, lookupRead, lookupWrite } from "./util.ts";
+import { parseInt64 } from "../util/numbers.ts";
+import type { CommandSpec, KeyReference } from "./table.ts";
+import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
-const INT64_MAX = 9223372036854775807;
+const INT64_MAX = 9223372036854775807n;
+const INVALID_SET_EXPIRE = "ERR invalid expire time in 'set' command";
 
 /** Replies with the string at `key` (or null); false after a WRONGTYPE error. */
 function replyString(client: Client, key: string): boolean {
@@ -73,25 +74,42 @@ function parseSetOptions(client: Client, argv: string[]): SetOptions | null {
     }
   }
   if (unit !== "") {
-    const n = parseInteger(expireArg);
-    if (n === null) {
-      client.out.error(Errors.notInteger);
-      return null;
-    }
-    const seconds = unit === "EX" || unit === "EXAT";
-    if (n <= 0 || (seconds && n > INT64_MAX / 1000)) {
-      client.out.error("ERR invalid expire time in 'set' command");
-      return null;
-    }
-    let at = seconds ? n * 1000 : n;
-    if (unit === "EX" || unit === "PX") at += client.server.now;
-    if (at > INT64_MAX) {
-      client.out.error("ERR invalid expire time in 'set' command");
-      return null;
-    }
+    const at = setExpireTime(client, expireArg, unit);
+    if (at === null) return null;
     o.expireAt = at;
   }
   return o;
+}
+
+/**
+ * SET's absolute expiry in Unix ms, computed in exact 64-bit arithmetic as
+ * Redis does (doubles would misjudge the overflow limits); null after
+ * replying with the error.
+ */
+function setExpireTime(
+  client: Client,
+  arg: string,
+  unit: "EX" | "PX" | "EXAT" | "PXAT",
+): number | null {
+  let n = parseInt64(arg);
+  if (n === null) {
+    client.out.error(Errors.notInteger);
+    return null;
+  }
+  const seconds = unit === "EX" || unit === "EXAT";
+  // bigint division truncates toward zero, as C's LLONG_MAX / 1000 does.
+  if (n <= 0n || (seconds && n > INT64_MAX / 1000n)) {
+    client.out.error(INVALID_SET_EXPIRE);
+    return null;
+  }
+  if (seconds) n *= 1000n;
+  if (unit === "EX" || unit === "PX") n += BigInt(client.server.now);
+  // Redis's signed addition wraps past INT64_MAX, and it rejects the result.
+  if (n > INT64_MAX) {
+    client.out.error(INVALID_SET_EXPIRE);
+    return null;
+  }
+  return Number(n);
 }
 
 function set(client: Client, argv: string[]): void {
@@ -113,6 +131,18 @@ function set(client: Client, argv: string[]): void {
 }
 
 const RW_ACCESS_UPDATE = "RW and ACCESS due to the optional `GET` argument";
+
+/**
+ * SET's key and how it is used (Redis's setGetKeys): with GET it is read
+ * too, otherwise only overwritten.
+ */
+function setKeys(argv: string[]): KeyReference[] {
+  const get = argv.slice(3).some((a) => isKeyword(a, "get"));
+  return [{
+    pos: 1,
+    flags: get ? ["RW", "access", "update"] : ["OW", "update"],
+  }];
+}
 
 /** String commands for the command table. */
 export const stringCommands: CommandSpec[] = [
@@ -153,5 +183,6 @@ export const stringCommands: CommandSpec[] = [
     since: "1.0.0",
     group: "string",
     handler: set,
+    getKeys: setKeys,
   },
 ];

@@ -56,6 +56,13 @@ export interface KeySpec {
   findKeys: FindKeys;
 }
 
+/** A key found in a command's argv: its index and its key-spec flags. */
+export interface KeyReference {
+  pos: number;
+  /** Key-spec flags as GETKEYSANDFLAGS names them, e.g. ["RW", "access"]. */
+  flags: readonly string[];
+}
+
 /** Argument types of COMMAND DOCS. */
 export type ArgType =
   | "string"
@@ -82,7 +89,8 @@ export interface ArgSpec {
   optional?: boolean;
   multiple?: boolean;
   multipleToken?: boolean;
-  /** For "oneof" and "block". */
+  /** The nested arguments of "oneof" and "block". */
+  args?: ArgSpec[];
 }
 
 /**
@@ -120,10 +128,11 @@ export interface CommandSpec {
   /** Absent only on containers. */
   handler?: CommandHandler;
   /**
-   * Key positions for commands whose keys cannot be found from key specs
-   * alone (Redis's getkeys_proc); returns argv indexes.
+   * Keys of commands whose key specs are incomplete or whose key flags depend
+   * on the arguments (Redis's getkeys_proc): argv indexes with their flags.
+   * Used only where the specs cannot answer (see getkeys.ts).
    */
-  getKeys?: (argv: string[]) => number[];
+  getKeys?: (argv: string[]) => KeyReference[];
 }
 
 /** A resolved command: a top-level spec or a subcommand with its container. */
@@ -163,6 +172,21 @@ export class CommandTable {
   /** Looks up a container's subcommand by name in any case. */
   subcommand(parent: CommandSpec, name: string): CommandSpec | undefined {
     return this.subIndex.get(parent)?.get(name.toLowerCase());
+  }
+
+  /**
+   * Looks up "name" or "container|sub" in any case, as COMMAND INFO and
+   * COMMAND DOCS name commands.
+   */
+  byFullName(fullName: string): ResolvedCommand | undefined {
+    const parts = fullName.split("|");
+    if (parts.length > 2) return undefined;
+    const top = this.get(parts[0]);
+    if (!top) return undefined;
+    if (parts.length === 1) return { spec: top, fullName: top.name };
+    const sub = this.subcommand(top, parts[1]);
+    if (!sub) return undefined;
+    return { spec: sub, parent: top, fullName: `${top.name}|${sub.name}` };
   }
 
   /** Every top-level command. */

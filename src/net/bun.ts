@@ -5,12 +5,13 @@
  * @module
  */
 
-import type {
-  AcceptCallback,
-  Connection,
-  ConnectionHandler,
-  Listener,
-  NetAdapter,
+import {
+  type AcceptCallback,
+  type Connection,
+  type ConnectionHandler,
+  formatAddress,
+  type Listener,
+  type NetAdapter,
 } from "./types.ts";
 
 /** The parts of Bun's socket API the adapter uses (Bun's types are not loaded under Deno). */
@@ -24,6 +25,8 @@ interface BunSocket {
   end(): void;
   setNoDelay?(on: boolean): boolean;
   setKeepAlive?(on: boolean, initialDelaySeconds?: number): boolean;
+  pause(): void;
+  resume(): void;
 }
 
 interface BunSocketHandlers {
@@ -65,10 +68,10 @@ class BunConnection implements Connection {
   constructor(private readonly socket: BunSocket, readonly unix: boolean) {
     this.remoteAddress = unix
       ? "/unixsocket:0"
-      : `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
+      : formatAddress(socket.remoteAddress, socket.remotePort ?? 0);
     this.localAddress = unix
       ? "/unixsocket:0"
-      : `${socket.localAddress ?? "0.0.0.0"}:${socket.localPort ?? 0}`;
+      : formatAddress(socket.localAddress ?? "0.0.0.0", socket.localPort ?? 0);
     socket.setNoDelay?.(true);
   }
 
@@ -129,7 +132,12 @@ function handlers(
       conn.handler = onOpen(conn);
     },
     data(socket, bytes) {
-      socket.data.handler?.data(bytes);
+      // Stop reading from a client whose replies are not yet written, as the
+      // Deno read loop does by awaiting: its output stays bounded.
+      const wait = socket.data.handler?.data(bytes);
+      if (!wait) return;
+      socket.pause();
+      wait.then(() => socket.resume());
     },
     drain(socket) {
       socket.data.drain();

@@ -8,6 +8,7 @@ import {
   type AcceptCallback,
   type Connection,
   type ConnectionHandler,
+  formatAddress,
   type Listener,
   type NetAdapter,
   READ_BUFFER_SIZE,
@@ -15,7 +16,7 @@ import {
 
 function addressOf(addr: Deno.Addr): string {
   if (addr.transport === "tcp" || addr.transport === "udp") {
-    return `${addr.hostname}:${addr.port}`;
+    return formatAddress(addr.hostname, addr.port);
   }
   return `${(addr as Deno.UnixAddr).path}:0`;
 }

@@ -69,6 +69,11 @@ export interface NetAdapter {
   ): Promise<Connection>;
 }
 
+/** `host:port` as Redis prints addresses: IPv6 hosts in brackets (`[::1]:6379`). */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Size of the buffer each connection reads into, reused across reads (Redis's PROTO_IOBUF_LEN). */
 export const READ_BUFFER_SIZE = 16 * 1024;
 

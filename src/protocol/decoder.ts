@@ -20,6 +20,11 @@ const LF = 10;
 export const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 /** Largest multibulk count Redis accepts (`INT_MAX`). */
 const MAX_MULTIBULK_COUNT = 2147483647;
+/** An emptied decoder keeps its buffer up to this size for the next partial frame. */
+const MAX_IDLE_BUFFER = 1024 * 1024;
+/** Before AUTH, Redis refuses multibulk counts and bulk lengths above these. */
+const UNAUTH_MAX_MULTIBULK_COUNT = 10;
+const UNAUTH_MAX_BULK_LEN = 16384;
 
 /** A protocol violation: the reply is `-ERR <message>` and the connection closes. */
 export class ProtocolError extends Error {
@@ -31,7 +36,8 @@ export class ProtocolError extends Error {
 
 /** The query buffer grew past `client-query-buffer-limit`: close without a reply. */
 export class QueryBufferLimitError extends Error {
-  constructor(readonly size: number) {
+  /** `head` holds the buffer's first bytes (at most 64), for the log line. */
+  constructor(readonly size: number, readonly head: string) {
     super(`query buffer of ${size} bytes exceeds the limit`);
     this.name = "QueryBufferLimitError";
   }
@@ -62,7 +68,15 @@ export function parseStrictInt(
     if (d < 0 || d > 9) return NaN;
     value = value * 10 + d;
   }
+  // Past 2^53 the sum above is inexact: redo it exactly, with int64 overflow.
+  if (value > Number.MAX_SAFE_INTEGER) return parseBigInt64(bytes, start, end);
   return negative ? -value : value;
+}
+
+function parseBigInt64(bytes: Uint8Array, start: number, end: number): number {
+  const n = BigInt(String.fromCharCode(...bytes.subarray(start, end)));
+  const fits = n >= -9223372036854775808n && n <= 9223372036854775807n;
+  return fits ? Number(n) : NaN;
 }
 
 /**
@@ -92,14 +106,15 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
 
   /** Copies unconsumed bytes out of a borrowed chunk so it may be reused. */
   retain(): void {
-    if (!this.borrowed) return;
     if (this.pos === this.end) {
+      // Nothing left: let go of the chunk, and of a buffer grown for a big argument.
+      if (this.owned.length > MAX_IDLE_BUFFER) this.owned = new Uint8Array(0);
       this.buf = this.owned;
       this.pos = this.end = 0;
       this.borrowed = false;
       return;
     }
-    this.ensureOwned(0);
+    if (this.borrowed) this.ensureOwned(0);
   }
 
   /** Bytes received and not yet consumed (Redis's `qbuf`). */
@@ -112,8 +127,11 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
     return this.owned.length;
   }
 
-  /** Makes `buf` an owned buffer with room for `extra` more bytes after `end`. */
-  protected ensureOwned(extra: number): void {
+  /**
+   * Makes `buf` an owned buffer with room for `extra` more bytes after `end`;
+   * `exact` sizes a new buffer to fit (a frame of known length), not double.
+   */
+  protected ensureOwned(extra: number, exact = false): void {
     const live = this.end - this.pos;
     const need = live + extra;
     if (!this.borrowed && this.buf === this.owned) {
@@ -127,7 +145,7 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
     }
     let target = this.owned;
     if (need > target.length) {
-      target = new Uint8Array(Math.max(need * 2, 16 * 1024));
+      target = new Uint8Array(exact ? need : Math.max(need * 2, 16 * 1024));
     }
     target.set(this.buf.subarray(this.pos, this.end), 0);
     this.owned = target;
@@ -140,7 +158,7 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
   /** Reserves room so a frame of `total` bytes from `pos` fits without regrowing. */
   protected reserve(total: number): void {
     const live = this.end - this.pos;
-    if (total > live) this.ensureOwned(total - live);
+    if (total > live) this.ensureOwned(total - live, true);
   }
 
   /** Index of the next CR at or after `from`, or -1. */
@@ -190,6 +208,11 @@ export class RequestDecoder extends RespDecoder<string[]> {
   /** Length of the bulk argument whose header was read, or -1. */
   private bulkLen = -1;
   private argv: string[] = [];
+  /**
+   * True while the connection has yet to authenticate: Redis then refuses
+   * multibulk counts above 10 and bulk lengths above 16384 bytes.
+   */
+  authRequired = false;
 
   constructor(public limits: RequestLimits = DEFAULT_REQUEST_LIMITS) {
     super();
@@ -212,14 +235,28 @@ export class RequestDecoder extends RespDecoder<string[]> {
   private checkLimit(): void {
     const held = this.end - this.pos;
     if (held > this.limits.queryBufferLimit) {
-      throw new QueryBufferLimitError(held);
+      throw new QueryBufferLimitError(
+        held,
+        bytesToBinary(this.buf, this.pos, Math.min(this.pos + 64, this.end)),
+      );
     }
+  }
+
+  /**
+   * Index of `byte` ending the line at `pos`, or -1. Redis looks for it with
+   * strchr, which stops at a NUL byte: a NUL before it hides it.
+   */
+  private lineEnd(byte: number): number {
+    const buf = this.buf;
+    const at = buf.indexOf(byte, this.pos);
+    if (at === -1 || at >= this.end) return -1;
+    for (let i = this.pos; i < at; i++) if (buf[i] === 0) return -1;
+    return at;
   }
 
   private nextInline(): string[] | undefined {
     const buf = this.buf;
-    let nl = buf.indexOf(LF, this.pos);
-    if (nl >= this.end) nl = -1;
+    const nl = this.lineEnd(LF);
     if (nl === -1) {
       if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) {
         throw new ProtocolError("Protocol error: too big inline request");
@@ -240,7 +277,7 @@ export class RequestDecoder extends RespDecoder<string[]> {
   private nextMultibulk(): string[] | undefined {
     const buf = this.buf;
     if (this.remaining === 0) {
-      const cr = this.findCR(this.pos);
+      const cr = this.lineEnd(CR);
       if (cr === -1) {
         if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) {
           throw new ProtocolError("Protocol error: too big mbulk count string");
@@ -252,6 +289,11 @@ export class RequestDecoder extends RespDecoder<string[]> {
       if (Number.isNaN(count) || count > MAX_MULTIBULK_COUNT) {
         throw new ProtocolError("Protocol error: invalid multibulk length");
       }
+      if (count > UNAUTH_MAX_MULTIBULK_COUNT && this.authRequired) {
+        throw new ProtocolError(
+          "Protocol error: unauthenticated multibulk length",
+        );
+      }
       this.pos = cr + 2;
       if (count <= 0) return [];
       this.remaining = count;
@@ -260,7 +302,7 @@ export class RequestDecoder extends RespDecoder<string[]> {
     while (this.remaining > 0) {
       if (this.bulkLen === -1) {
         if (this.pos >= this.end) return undefined;
-        const cr = this.findCR(this.pos);
+        const cr = this.lineEnd(CR);
         if (cr === -1) {
           if (this.end - this.pos > PROTO_INLINE_MAX_SIZE) {
             throw new ProtocolError(
@@ -282,6 +324,11 @@ export class RequestDecoder extends RespDecoder<string[]> {
           Number.isNaN(len) || len < 0 || len > this.limits.protoMaxBulkLen
         ) {
           throw new ProtocolError("Protocol error: invalid bulk length");
+        }
+        if (len > UNAUTH_MAX_BULK_LEN && this.authRequired) {
+          throw new ProtocolError(
+            "Protocol error: unauthenticated bulk length",
+          );
         }
         this.pos = cr + 2;
         this.bulkLen = len;
@@ -313,9 +360,15 @@ function hexValue(c: string): number {
   return -1;
 }
 
+/** C's isspace: separates arguments and must follow a closing quote. */
 function isSpace(c: string): boolean {
   return c === " " || c === "\n" || c === "\r" || c === "\t" ||
     c === "\v" || c === "\f";
+}
+
+/** Ends an unquoted argument: unlike isspace, `\v` and `\f` do not. */
+function endsBareArg(c: string): boolean {
+  return c === " " || c === "\n" || c === "\r" || c === "\t";
 }
 
 /**
@@ -378,7 +431,7 @@ export function splitArgs(line: string): string[] | null {
         } else {
           current += c;
         }
-      } else if (i >= n || isSpace(c)) {
+      } else if (i >= n || endsBareArg(c)) {
         done = true;
       } else if (c === '"') {
         inDouble = true;
@@ -434,20 +487,43 @@ export class RespDouble {
 }
 
 const INCOMPLETE = Symbol("incomplete");
+/** An aggregate header was read; its elements follow. */
+const OPENED = Symbol("opened");
+
+/** An aggregate whose elements are still arriving. */
+interface OpenAggregate {
+  /** The type byte: `*`, `%`, `~`, `>` or `|` (attribute). */
+  type: number;
+  remaining: number;
+  items: RespValue[];
+}
 
 /**
  * Decodes RESP2 and RESP3 replies. Simple and bulk strings become binary
  * strings, integers numbers (bigint past 2^53), `_`/`$-1`/`*-1` null.
+ * Attributes (`|`) are skipped. Aggregates are built as their elements
+ * arrive, so a huge reply split over many chunks is parsed once.
  */
 export class ReplyDecoder extends RespDecoder<RespValue> {
+  private open: OpenAggregate[] = [];
+
   next(): RespValue | undefined {
-    const start = this.pos;
-    const value = this.parse();
-    if (value === INCOMPLETE) {
-      this.pos = start;
-      return undefined;
+    while (true) {
+      const element = this.element();
+      if (element === INCOMPLETE) return undefined;
+      if (element === OPENED) continue;
+      let value: RespValue = element;
+      while (true) {
+        const top = this.open[this.open.length - 1];
+        if (top === undefined) return value;
+        top.items.push(value);
+        if (--top.remaining > 0) break;
+        this.open.pop();
+        // An attribute annotates the value after it: drop it and read on.
+        if (top.type === 124) break;
+        value = finishAggregate(top.type, top.items);
+      }
     }
-    return value;
   }
 
   /**
@@ -470,36 +546,43 @@ export class ReplyDecoder extends RespDecoder<RespValue> {
     return data;
   }
 
-  private line(): string | typeof INCOMPLETE {
-    const cr = this.findCR(this.pos);
-    if (cr === -1 || cr + 1 >= this.end) return INCOMPLETE;
-    const s = bytesToBinary(this.buf, this.pos, cr);
-    this.pos = cr + 2;
-    return s;
+  /** Header length or count: an integer, -1 for null. */
+  private length(head: string): number {
+    const n = Number(head);
+    if (head === "" || !Number.isInteger(n) || n < -1) {
+      throw new ProtocolError(`Protocol error: invalid length '${head}'`);
+    }
+    return n;
   }
 
-  private bytes(len: number): string | typeof INCOMPLETE {
-    if (this.end - this.pos < len + 2) return INCOMPLETE;
+  /**
+   * The payload of a bulk-like element whose header ended at `pos`. When it
+   * is incomplete, rewinds to the element's `start` and makes room for it.
+   */
+  private payload(
+    start: number,
+    len: number,
+  ): string | typeof INCOMPLETE {
+    if (this.end - this.pos < len + 2) {
+      const total = this.pos - start + len + 2;
+      this.pos = start;
+      this.reserve(total);
+      return INCOMPLETE;
+    }
     const s = bytesToBinary(this.buf, this.pos, this.pos + len);
     this.pos += len + 2;
     return s;
   }
 
-  private items(count: number): RespValue[] | typeof INCOMPLETE {
-    const out: RespValue[] = [];
-    for (let i = 0; i < count; i++) {
-      const v = this.parse();
-      if (v === INCOMPLETE) return INCOMPLETE;
-      out.push(v);
-    }
-    return out;
-  }
-
-  private parse(): RespValue | typeof INCOMPLETE {
+  /** One scalar, or an aggregate header pushed onto `open`; nothing is consumed when incomplete. */
+  private element(): RespValue | typeof INCOMPLETE | typeof OPENED {
     if (this.pos >= this.end) return INCOMPLETE;
-    const type = this.buf[this.pos++];
-    const head = this.line();
-    if (head === INCOMPLETE) return INCOMPLETE;
+    const start = this.pos;
+    const type = this.buf[start];
+    const cr = this.findCR(start + 1);
+    if (cr === -1 || cr + 1 >= this.end) return INCOMPLETE;
+    const head = bytesToBinary(this.buf, start + 1, cr);
+    this.pos = cr + 2;
     switch (type) {
       case 43: // +
         return head;
@@ -509,10 +592,6 @@ export class ReplyDecoder extends RespDecoder<RespValue> {
         const n = Number(head);
         return Number.isSafeInteger(n) ? n : BigInt(head);
       }
-      case 36: // $
-        return head === "-1" ? null : this.bytes(Number(head));
-      case 42: // *
-        return head === "-1" ? null : this.items(Number(head));
       case 95: // _
         return null;
       case 35: // #
@@ -521,36 +600,33 @@ export class ReplyDecoder extends RespDecoder<RespValue> {
         return new RespDouble(parseRespDouble(head));
       case 40: // (
         return BigInt(head);
+      case 36: { // $
+        const len = this.length(head);
+        return len === -1 ? null : this.payload(start, len);
+      }
       case 33: { // !
-        const s = this.bytes(Number(head));
+        const s = this.payload(start, this.length(head));
         return s === INCOMPLETE ? s : new RespError(s);
       }
       case 61: { // =
-        const s = this.bytes(Number(head));
+        const s = this.payload(start, this.length(head));
         return s === INCOMPLETE
           ? s
           : new RespVerbatim(s.slice(0, 3), s.slice(4));
       }
-      case 37: { // %
-        const flat = this.items(Number(head) * 2);
-        if (flat === INCOMPLETE) return flat;
-        const entries: [RespValue, RespValue][] = [];
-        for (let i = 0; i < flat.length; i += 2) {
-          entries.push([flat[i], flat[i + 1]]);
+      case 42: // *
+      case 37: // %
+      case 126: // ~
+      case 62: // >
+      case 124: { // |
+        const count = this.length(head);
+        if (count === -1) return null;
+        const elements = type === 37 || type === 124 ? count * 2 : count;
+        if (elements === 0) {
+          return type === 124 ? OPENED : finishAggregate(type, []);
         }
-        return new RespMap(entries);
-      }
-      case 126: { // ~
-        const items = this.items(Number(head));
-        return items === INCOMPLETE ? items : new RespSet(items);
-      }
-      case 62: { // >
-        const items = this.items(Number(head));
-        return items === INCOMPLETE ? items : new RespPush(items);
-      }
-      case 124: { // | attribute: skip it and return the value it annotates
-        const attrs = this.items(Number(head) * 2);
-        return attrs === INCOMPLETE ? attrs : this.parse();
+        this.open.push({ type, remaining: elements, items: [] });
+        return OPENED;
       }
       default:
         throw new ProtocolError(
@@ -559,6 +635,25 @@ export class ReplyDecoder extends RespDecoder<RespValue> {
           }'`,
         );
     }
+  }
+}
+
+/** Builds the value of a complete aggregate from its elements. */
+function finishAggregate(type: number, items: RespValue[]): RespValue {
+  switch (type) {
+    case 37: { // %
+      const entries: [RespValue, RespValue][] = [];
+      for (let i = 0; i < items.length; i += 2) {
+        entries.push([items[i], items[i + 1]]);
+      }
+      return new RespMap(entries);
+    }
+    case 126: // ~
+      return new RespSet(items);
+    case 62: // >
+      return new RespPush(items);
+    default:
+      return items;
   }
 }
 
