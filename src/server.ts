@@ -82,6 +82,8 @@ export class Server {
     },
     pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
   };
+  /** DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches. */
+  activeExpireEnabled = true;
   /** Changes since the last save; write commands add to it (Redis's server.dirty). */
   dirty = 0;
   /** Time of the command being run, in Unix ms (Redis's command time snapshot). */

@@ -6,7 +6,14 @@
 import type { Client } from "../client.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import type { CommandSpec, KeyReference } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import { isString } from "../store/keyspace.ts";
+import {
+  Errors,
+  isKeyword,
+  lookupRead,
+  lookupWrite,
+  replyStringValue,
+} from "./util.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INVALID_SET_EXPIRE = "ERR invalid expire time in 'set' command";
@@ -18,11 +25,11 @@ function replyString(client: Client, key: string): boolean {
     client.out.null();
     return true;
   }
-  if (typeof value !== "string") {
+  if (!isString(value)) {
     client.out.error(Errors.wrongType);
     return false;
   }
-  client.out.bulk(value);
+  replyStringValue(client, value);
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 import type { Client } from "../client.ts";
 import type { RedisValue } from "../store/keyspace.ts";
+import type { StringValue } from "../store/string.ts";
 import { parseInteger } from "../util/numbers.ts";
 
 /** Redis's shared error texts. */
@@ -51,6 +52,12 @@ export function integerArg(
   const n = parseInteger(text);
   if (n === null) client.out.error(message);
   return n;
+}
+
+/** Replies with a string value in either representation, as a bulk string. */
+export function replyStringValue(client: Client, value: StringValue): void {
+  if (typeof value === "string") client.out.bulk(value);
+  else client.out.bulkBytes(value.view());
 }
 
 /** Case-insensitive comparison of an argument with an ASCII keyword. */

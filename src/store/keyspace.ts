@@ -4,8 +4,13 @@
  * @module
  */
 
-/** A stored value: strings are plain binary strings; other types are objects. */
-export type RedisValue = string | RedisObject;
+import type { StringValue } from "./string.ts";
+
+/**
+ * A stored value: strings are plain binary strings or, once changed in place,
+ * MutableStrings (store/string.ts); other types are objects.
+ */
+export type RedisValue = StringValue | RedisObject;
 
 /** A non-string value; each data type file defines one. */
 export interface RedisObject {
@@ -16,6 +21,11 @@ export interface RedisObject {
 /** The name TYPE reports for a value. */
 export function typeName(value: RedisValue): string {
   return typeof value === "string" ? "string" : value.type;
+}
+
+/** True for string values in either representation. */
+export function isString(value: RedisValue): value is StringValue {
+  return typeof value === "string" || value.type === "string";
 }
 
 /** One database. Expired keys are removed lazily on access (and, later, actively). */
