@@ -103,9 +103,16 @@ export class Client implements ConnectionHandler {
     if (bytes.length > this.readPeak) this.readPeak = bytes.length;
     this.lastInteraction = Date.now();
     this.decoder.push(bytes);
-    this.processInput();
+    this.server.beginBatch(this.lastInteraction);
+    try {
+      this.processInput();
+    } finally {
+      this.server.endBatch();
+    }
     this.decoder.retain();
-    this.server.markPending(this);
+    // This client's own replies go now; others that got output (pub/sub,
+    // unblocked clients) were marked pending.
+    if (this.kind === "normal" || !this.checkOutputLimit()) this.flush();
     this.server.flushPending();
     return this.writing;
   }
@@ -201,6 +208,7 @@ export class Client implements ConnectionHandler {
    */
   checkOutputLimit(): boolean {
     const limit = this.server.outputLimits[this.kind];
+    if (limit.hard === 0 && limit.soft === 0) return false;
     const used = this.outputPending;
     const overHard = limit.hard > 0 && used >= limit.hard;
     let overSoft = false;

@@ -184,7 +184,12 @@ export function loadConfigText(config: Config, text: string): void {
       if (!isMultiArg(param) && argv.length !== 2) {
         throw fail("wrong number of arguments");
       }
-      const error = config.setArgs(param, argv.slice(1));
+      // A multi-argument directive given as one quoted argument (as the
+      // command line quotes `--save "3600 1"`) is split again, as Redis does.
+      const args = isMultiArg(param) && argv.length === 2 && argv[1] !== ""
+        ? splitOnSpaces(argv[1])
+        : argv.slice(1);
+      const error = config.setArgs(param, args);
       if (error) throw fail(error);
       continue;
     }

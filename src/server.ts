@@ -5,6 +5,7 @@
  * @module
  */
 
+import { chmodSync, unlinkSync } from "node:fs";
 import { Client, type ClientClass } from "./client.ts";
 import { execute } from "./commands/dispatch.ts";
 import { buildCommandTable } from "./commands/index.ts";
@@ -88,6 +89,12 @@ export class Server {
   dirty = 0;
   /** Time of the command being run, in Unix ms (Redis's command time snapshot). */
   now = Date.now();
+  /**
+   * performance.now() at the end of the last command of the read batch being
+   * run, or 0 outside a batch. Within a batch one command's end is the next
+   * one's start, so a pipelined batch costs one clock read per command.
+   */
+  batchClock = 0;
   readonly startedAt = Date.now();
   /** 40 hex chars identifying this run (INFO run_id). */
   readonly runId: string;
@@ -139,6 +146,22 @@ export class Server {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
+  /**
+   * Listens on the unix socket at `path` as Redis does: a stale socket file
+   * is removed first, and `unixsocketperm` (when not 0) sets its mode.
+   */
+  private async listenUnix(path: string): Promise<Listener> {
+    try {
+      unlinkSync(path);
+    } catch {
+      // no stale socket
+    }
+    const listener = await this.net.listenUnix(path, (c) => this.accept(c));
+    const perm = this.config.number("unixsocketperm");
+    if (perm !== 0) chmodSync(path, perm);
+    return listener;
+  }
+
   /** Binds the configured addresses and starts housekeeping. */
   async start(): Promise<void> {
     const port = this.config.number("port");
@@ -147,9 +170,7 @@ export class Server {
     }
     const unixsocket = this.config.string("unixsocket");
     if (unixsocket !== "") {
-      this.listeners.push(
-        await this.net.listenUnix(unixsocket, (c) => this.accept(c)),
-      );
+      this.listeners.push(await this.listenUnix(unixsocket));
     }
     if (this.listeners.length === 0) {
       throw new Error("Configured to not listen anywhere, exiting.");
@@ -224,6 +245,21 @@ export class Server {
     execute(this, client, argv);
   }
 
+  /**
+   * Starts running the commands of one read: `now` is sampled once for them
+   * all (they run within microseconds of each other) and the duration clock
+   * starts. {@linkcode endBatch} must follow in the same synchronous event.
+   */
+  beginBatch(now: number): void {
+    this.now = now;
+    this.batchClock = performance.now();
+  }
+
+  /** Ends a batch begun with {@linkcode beginBatch}. */
+  endBatch(): void {
+    this.batchClock = 0;
+  }
+
   /** Notes that `client` has output to send at the end of this event. */
   markPending(client: Client): void {
     this.pending.add(client);
@@ -231,8 +267,9 @@ export class Server {
 
   /** Sends the output of every client that got some during this event. */
   flushPending(): void {
+    if (this.pending.size === 0) return;
     for (const client of this.pending) {
-      if (client.kind !== "normal" && client.checkOutputLimit()) continue;
+      if (client.checkOutputLimit()) continue;
       client.flush();
     }
     this.pending.clear();
@@ -339,6 +376,14 @@ export class Server {
     this.pauseTimer = undefined;
     for (const listener of this.listeners) listener.close();
     this.listeners.length = 0;
+    const unixsocket = this.config.string("unixsocket");
+    if (unixsocket !== "") {
+      try {
+        unlinkSync(unixsocket);
+      } catch {
+        // already gone
+      }
+    }
     for (const client of [...this.clients.values()]) {
       client.flush();
       client.close();

@@ -26,9 +26,6 @@ export class Stats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;
-  /** Clients closed for exceeding output buffer limits. */
-  clientOutputLimitDisconnections = 0;
-  clientQueryLimitDisconnections = 0;
   readonly commands = new Map<string, CommandStats>();
   /** Error replies by their first word (ERR, WRONGTYPE...). */
   readonly errors = new Map<string, number>();
@@ -59,8 +56,6 @@ export class Stats {
     this.expiredKeys = this.evictedKeys = 0;
     this.keyspaceHits = this.keyspaceMisses = 0;
     this.totalErrorReplies = 0;
-    this.clientOutputLimitDisconnections = 0;
-    this.clientQueryLimitDisconnections = 0;
     this.commands.clear();
     this.errors.clear();
   }

@@ -134,8 +134,12 @@ export function call(
 ): void {
   const stats = server.stats;
   const errorsBefore = stats.totalErrorReplies;
-  const started = performance.now();
-  server.now = Date.now();
+  // Inside a read batch the clocks were read for us (Server.beginBatch).
+  let started = server.batchClock;
+  if (started === 0) {
+    started = performance.now();
+    server.now = Date.now();
+  }
   const skipReply = client.replyMode !== "on";
   if (skipReply) client.out.muted = true;
   spec.handler!(client, argv);
@@ -145,7 +149,9 @@ export function call(
   }
   const s = stats.command(fullName);
   s.calls++;
-  s.usec += (performance.now() - started) * 1000;
+  const ended = performance.now();
+  if (server.batchClock !== 0) server.batchClock = ended;
+  s.usec += (ended - started) * 1000;
   if (stats.totalErrorReplies !== errorsBefore) s.failedCalls++;
   stats.totalCommands++;
 }

@@ -147,6 +147,8 @@ export interface ResolvedCommand {
 export class CommandTable {
   private readonly commands = new Map<string, CommandSpec>();
   private readonly subIndex = new Map<CommandSpec, Map<string, CommandSpec>>();
+  /** Names in upper case, as many clients send them: found without toLowerCase. */
+  private readonly upperCase = new Map<string, CommandSpec>();
 
   /** Registers specs; a later spec with the same name is a programming error. */
   register(specs: readonly CommandSpec[]): void {
@@ -155,6 +157,7 @@ export class CommandTable {
         throw new Error(`command ${spec.name} registered twice`);
       }
       this.commands.set(spec.name, spec);
+      this.upperCase.set(spec.name.toUpperCase(), spec);
       if (spec.subcommands) {
         this.subIndex.set(
           spec,
@@ -166,7 +169,8 @@ export class CommandTable {
 
   /** Looks up a top-level command by name in any case. */
   get(name: string): CommandSpec | undefined {
-    return this.commands.get(name) ?? this.commands.get(name.toLowerCase());
+    return this.commands.get(name) ?? this.upperCase.get(name) ??
+      this.commands.get(name.toLowerCase());
   }
 
   /** Looks up a container's subcommand by name in any case. */

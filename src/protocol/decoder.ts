@@ -248,9 +248,17 @@ export class RequestDecoder extends RespDecoder<string[]> {
    */
   private lineEnd(byte: number): number {
     const buf = this.buf;
-    const at = buf.indexOf(byte, this.pos);
+    // Header lines are a few bytes: a JS scan beats the call into indexOf.
+    const short = Math.min(this.end, this.pos + 32);
+    for (let i = this.pos; i < short; i++) {
+      const c = buf[i];
+      if (c === byte) return i;
+      if (c === 0) return -1;
+    }
+    if (short === this.end) return -1;
+    const at = buf.indexOf(byte, short);
     if (at === -1 || at >= this.end) return -1;
-    for (let i = this.pos; i < at; i++) if (buf[i] === 0) return -1;
+    for (let i = short; i < at; i++) if (buf[i] === 0) return -1;
     return at;
   }
 

@@ -9,6 +9,24 @@ import { formatDouble } from "../util/numbers.ts";
 
 const utf8 = new TextEncoder();
 const CRLF_LEN = 2;
+/** Longest `<type><uint32>\r\n` header. */
+const MAX_HEADER_LEN = 1 + 10 + CRLF_LEN;
+
+/** Writes the decimal digits of uint32 `n` at `p`; returns the index after them. */
+function writeDigits(buf: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
+  }
+  let digits = 1;
+  for (let t = n; t >= 10; t = (t / 10) >>> 0) digits++;
+  const end = p + digits;
+  for (let i = end - 1; i >= p; i--) {
+    buf[i] = 48 + n % 10;
+    n = (n / 10) >>> 0;
+  }
+  return end;
+}
 
 /** Protocol version of a connection (`HELLO 2|3`). */
 export type Protover = 2 | 3;
@@ -93,14 +111,31 @@ export class ReplyWriter {
     this.buf[this.len++] = 10;
   }
 
+  /** Appends `<type><s>\r\n` without building the framed string first. */
+  private line(type: string, s: string): void {
+    this.grow(s.length + 3);
+    this.buf[this.len++] = type.charCodeAt(0);
+    this.ascii(s);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  /** Appends `<type><n>\r\n` for a count or length, digits written in place. */
   private header(type: string, n: number): void {
-    this.ascii(type + n + "\r\n");
+    if (n >>> 0 !== n) return this.line(type, String(n));
+    this.grow(MAX_HEADER_LEN);
+    const buf = this.buf;
+    buf[this.len] = type.charCodeAt(0);
+    let p = writeDigits(buf, this.len + 1, n);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
   }
 
   /** `+OK`-style status reply. */
   simple(s: string): void {
     if (this.muted) return;
-    this.ascii("+" + s + "\r\n");
+    this.line("+", s);
   }
 
   /** `+OK`. */
@@ -118,13 +153,14 @@ export class ReplyWriter {
     }
     this.onError?.(message);
     if (this.muted) return;
-    this.ascii("-" + message + "\r\n");
+    this.line("-", message);
   }
 
   /** Integer reply. */
   integer(n: number | bigint): void {
     if (this.muted) return;
-    this.ascii(":" + n + "\r\n");
+    if (typeof n === "number" && n >= 0) this.header(":", n);
+    else this.line(":", String(n));
   }
 
   /** Bulk string reply, or the null bulk for null. */

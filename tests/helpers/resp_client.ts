@@ -35,7 +35,14 @@ export class RespClient {
 
   /** Connects to `port` on 127.0.0.1. */
   static async connect(port: number): Promise<RespClient> {
-    return new RespClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    return RespClient.fromConn(
+      await Deno.connect({ hostname: "127.0.0.1", port }),
+    );
+  }
+
+  /** Wraps an open connection (e.g. a unix socket). */
+  static fromConn(conn: Deno.Conn): RespClient {
+    return new RespClient(conn);
   }
 
   /** Sends bytes as they are (a string is taken as a binary string). */

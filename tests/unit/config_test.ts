@@ -381,3 +381,16 @@ Deno.test("CONFIG REWRITE keeps comments, rewrites in place, appends and drops d
     assert.equal(get(again, name), get(c, name), name);
   }
 });
+
+Deno.test("a multi-argument directive given as one quoted argument is split again", () => {
+  const c = new Config();
+  loadConfigText(
+    c,
+    'client-output-buffer-limit "normal 1mb 0 0"\nsave "100 1 50 2"',
+  );
+  assert.equal(
+    get(c, "client-output-buffer-limit"),
+    "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+  );
+  assert.equal(get(c, "save"), "100 1 50 2");
+});
