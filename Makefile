@@ -61,8 +61,9 @@ binary-deno: install
 binary-bun: install
 	$(BUN) build --compile --minify --outfile dist/redeno main.ts
 
+# e.g. make bench ARGS="--target binary --markdown"
 bench: install
-	$(DENO) run --allow-all bench/compare.ts
+	$(DENO) run --allow-all bench/compare.ts $(ARGS)
 
 clean:
 	rm -rf dist

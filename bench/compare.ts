@@ -25,7 +25,23 @@ import {
 } from "../tests/helpers/servers.ts";
 
 /** Tests run by default; any name redis-benchmark's `-t` accepts works. */
-export const DEFAULT_TESTS = ["PING_MBULK", "SET", "GET"];
+export const DEFAULT_TESTS = [
+  "PING_MBULK",
+  "SET",
+  "GET",
+  "INCR",
+  "MSET",
+  "LPUSH",
+  "RPUSH",
+  "LPOP",
+  "RPOP",
+  "SADD",
+  "HSET",
+  "SPOP",
+  "ZADD",
+  "ZPOPMIN",
+  "LRANGE",
+];
 /** Pipeline depths run by default. */
 export const DEFAULT_PIPELINES = [1, 16];
 /** Pipelined runs send this many times more requests, so each run lasts about as long. */

@@ -15,6 +15,7 @@ import { quoteRepr } from "./protocol/binary.ts";
 import { ReplyWriter } from "./protocol/writer.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
+import type { Waiter } from "./blocking.ts";
 
 /** Output buffer classes of `client-output-buffer-limit`. */
 export type ClientClass = "normal" | "replica" | "pubsub";
@@ -64,6 +65,8 @@ export class Client implements ConnectionHandler {
   readonly fd: number;
   /** A command held back by CLIENT PAUSE; no input is processed until it runs. */
   postponed: string[] | undefined;
+  /** Set while blocked on keys (BLPOP...); no input is processed meanwhile. */
+  blocked: Waiter | undefined;
   /** Largest single read from the socket (CLIENT LIST rbp). */
   readPeak = 0;
   /** Unix ms since which the output has been above the soft limit, or 0. */
@@ -119,7 +122,10 @@ export class Client implements ConnectionHandler {
 
   /** Executes buffered commands until input runs out or the client must stop. */
   processInput(): void {
-    while (!this.closeAfterReply && !this.isClosed && !this.postponed) {
+    while (
+      !this.closeAfterReply && !this.isClosed && !this.postponed &&
+      !this.blocked
+    ) {
       let argv: string[] | undefined;
       try {
         argv = this.decoder.next();

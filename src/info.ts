@@ -180,7 +180,7 @@ function clientsLines(server: Server): string[] {
     `maxclients:${server.config.number("maxclients")}`,
     `client_recent_max_input_buffer:${maxInput}`,
     `client_recent_max_output_buffer:${maxOutput}`,
-    `blocked_clients:${server.postponed.size}`,
+    `blocked_clients:${server.postponed.size + server.blocking.count}`,
     "tracking_clients:0",
     "clients_in_timeout_table:0",
   ];

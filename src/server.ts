@@ -6,6 +6,8 @@
  */
 
 import { chmodSync, unlinkSync } from "node:fs";
+import process from "node:process";
+import { Blocking } from "./blocking.ts";
 import { Client, type ClientClass } from "./client.ts";
 import { execute } from "./commands/dispatch.ts";
 import { buildCommandTable } from "./commands/index.ts";
@@ -16,8 +18,14 @@ import { InstantaneousMetrics } from "./info.ts";
 import type { ServerLog } from "./log.ts";
 import type { Connection, Listener, NetAdapter } from "./net/types.ts";
 import type { RequestLimits } from "./protocol/decoder.ts";
-import { Stats } from "./stats.ts";
-import { Database } from "./store/keyspace.ts";
+import { type CommandStats, Stats } from "./stats.ts";
+import { IdleCollector } from "./util/gc.ts";
+import { ActiveExpireCycle, expireKey } from "./expire.ts";
+import {
+  Database,
+  setAccessPolicy,
+  updateAccessClock,
+} from "./store/keyspace.ts";
 
 /** The redis_version reported to clients: the Redis release redeno matches. */
 export const REDIS_VERSION = "7.0.15";
@@ -90,11 +98,16 @@ export class Server {
   /** Time of the command being run, in Unix ms (Redis's command time snapshot). */
   now = Date.now();
   /**
-   * performance.now() at the end of the last command of the read batch being
-   * run, or 0 outside a batch. Within a batch one command's end is the next
-   * one's start, so a pipelined batch costs one clock read per command.
+   * performance.now() when the current run of untimed commands began, inside
+   * a read batch; 0 outside one. Within a batch, `fast` (O(1)) commands are
+   * not timed one by one: the run's elapsed time is shared among them when a
+   * slower command or the batch's end reads the clock (settleUntimed). So a
+   * pipeline of GETs costs one clock read, and a slow command is still timed
+   * exactly.
    */
   batchClock = 0;
+  /** Counters of the fast commands run since `batchClock`. */
+  readonly untimed: CommandStats[] = [];
   readonly startedAt = Date.now();
   /** 40 hex chars identifying this run (INFO run_id). */
   readonly runId: string;
@@ -109,6 +122,8 @@ export class Server {
   pause: ClientPause | undefined;
   /** Clients whose next command waits for the pause to end, in arrival order. */
   readonly postponed = new Set<Client>();
+  /** Clients blocked on keys (BLPOP, BZPOPMIN...). */
+  readonly blocking: Blocking = new Blocking(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -118,6 +133,8 @@ export class Server {
   private resolveStopped!: (code: number) => void;
   private readonly pending = new Set<Client>();
   private cronTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly activeExpire = new ActiveExpireCycle(this);
+  private readonly idleCollector = new IdleCollector();
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly freeFds: number[] = [];
   private nextFd = FIRST_CLIENT_FD;
@@ -132,6 +149,9 @@ export class Server {
       { length: config.number("databases") },
       (_, i) => new Database(i),
     );
+    for (const db of this.dbs) {
+      db.onExpired = (db, key) => expireKey(this, db, key);
+    }
     this.requestLimits = {
       protoMaxBulkLen: config.number("proto-max-bulk-len"),
       queryBufferLimit: config.number("client-query-buffer-limit"),
@@ -141,6 +161,19 @@ export class Server {
       this.outputLimits,
     );
     installConfigHooks(this);
+    const applyAccessPolicy = () => {
+      setAccessPolicy(
+        config.string("maxmemory-policy").endsWith("-lfu"),
+        config.number("lfu-log-factor"),
+        config.number("lfu-decay-time"),
+      );
+      return null;
+    };
+    config.onApply(
+      ["maxmemory-policy", "lfu-log-factor", "lfu-decay-time"],
+      applyAccessPolicy,
+    );
+    applyAccessPolicy();
     this.runId = randomHex(40);
     this.replicationId = randomHex(40);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -257,7 +290,22 @@ export class Server {
 
   /** Ends a batch begun with {@linkcode beginBatch}. */
   endBatch(): void {
+    if (this.untimed.length !== 0) this.settleUntimed(performance.now());
     this.batchClock = 0;
+  }
+
+  /**
+   * Shares the time since `batchClock` among the untimed fast commands run
+   * since then, and restarts the run at `now` (a performance.now() reading).
+   */
+  settleUntimed(now: number): void {
+    const untimed = this.untimed;
+    if (untimed.length !== 0) {
+      const share = (now - this.batchClock) * 1000 / untimed.length;
+      for (const s of untimed) s.usec += share;
+      untimed.length = 0;
+    }
+    this.batchClock = now;
   }
 
   /** Notes that `client` has output to send at the end of this event. */
@@ -280,6 +328,7 @@ export class Server {
     this.clients.delete(client.id);
     this.pending.delete(client);
     this.postponed.delete(client);
+    this.blocking.forget(client);
     this.freeFds.push(client.fd);
   }
 
@@ -341,14 +390,18 @@ export class Server {
       spec.flags.includes("may_replicate");
   }
 
-  /** Housekeeping ten times a second: idle timeouts and output limits. */
+  /**
+   * Housekeeping ten times a second: idle timeouts, output limits, the
+   * access clock and the active expire cycle.
+   */
   private cron(): void {
     const timeout = this.config.number("timeout") * 1000;
     const now = Date.now();
     for (const client of this.clients.values()) {
       if (
         timeout > 0 && client.kind === "normal" &&
-        now - client.lastInteraction > timeout && !client.postponed
+        now - client.lastInteraction > timeout && !client.postponed &&
+        !client.blocked
       ) {
         this.log.verbose("Closing idle client");
         client.close();
@@ -357,6 +410,13 @@ export class Server {
       if (client.outputPending > 0) client.checkOutputLimit();
     }
     this.metrics.sample(this, now);
+    updateAccessClock(now);
+    this.activeExpire.start(100);
+    this.idleCollector.tick(
+      this.stats.totalCommands,
+      this.stats.expiredKeys,
+      () => process.memoryUsage().heapUsed,
+    );
   }
 
   /**
@@ -372,6 +432,7 @@ export class Server {
     this.log.warning("User requested shutdown...");
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
+    this.activeExpire.stop();
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
     for (const listener of this.listeners) listener.close();

@@ -39,7 +39,7 @@ function clientFlags(client: Client): string {
   let flags = "";
   if (client.kind === "replica") flags += "S";
   if (client.kind === "pubsub") flags += "P";
-  if (client.postponed) flags += "b";
+  if (client.postponed || client.blocked) flags += "b";
   if (client.closeAfterReply) flags += "c";
   if (client.conn.unix) flags += "U";
   if (client.noEvict) flags += "e";
@@ -316,6 +316,30 @@ function pause(client: Client, argv: string[]): void {
   client.out.ok();
 }
 
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's wait on keys. */
+function unblock(client: Client, argv: string[]): void {
+  const id = parseInt64(argv[2]);
+  if (id === null) {
+    client.out.error(Errors.notInteger);
+    return;
+  }
+  let withError = false;
+  if (argv.length === 4) {
+    if (isKeyword(argv[3], "error")) withError = true;
+    else if (!isKeyword(argv[3], "timeout")) {
+      client.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (argv.length > 4) {
+    subcommandSyntaxError(client, argv);
+    return;
+  }
+  const target = client.server.clients.get(Number(id));
+  const done = target !== undefined &&
+    client.server.blocking.unblockByRequest(target, withError);
+  client.out.integer(done ? 1 : 0);
+}
+
 function unpause(client: Client): void {
   client.server.unpauseClients();
   client.out.ok();
@@ -545,6 +569,19 @@ export const clientCommands: CommandSpec[] = [
           "`CLIENT PAUSE WRITE` mode added along with the `mode` option.",
         ]],
         handler: pause,
+      },
+      {
+        group: "connection",
+        name: "unblock",
+        arity: -3,
+        flags: ["admin", "noscript", "loading", "stale"],
+        acl: ["connection"],
+        keySpecs: [],
+        summary:
+          "Ends the wait of a client blocked on keys, as a timeout or with an error.",
+        complexity: "O(log N) where N is the number of client connections",
+        since: "5.0.0",
+        handler: unblock,
       },
       {
         group: "connection",

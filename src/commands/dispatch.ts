@@ -109,6 +109,9 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     return;
   }
   call(server, client, spec, fullName, argv);
+  // Waiters on keys this command made ready are served now, with the state
+  // it left (after EXEC once MULTI exists, as call() runs for each queued).
+  if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
 }
 
 /** `enable-debug-command`: yes, or local for loopback and unix socket clients. */
@@ -134,24 +137,42 @@ export function call(
 ): void {
   const stats = server.stats;
   const errorsBefore = stats.totalErrorReplies;
-  // Inside a read batch the clocks were read for us (Server.beginBatch).
-  let started = server.batchClock;
-  if (started === 0) {
-    started = performance.now();
+  // Inside a read batch `now` was sampled for us (Server.beginBatch), and
+  // fast commands share the batch's clock readings (Server.batchClock).
+  const inBatch = server.batchClock !== 0;
+  const timed = !inBatch || !spec.flags.includes("fast");
+  let started = 0;
+  if (!inBatch) {
     server.now = Date.now();
+    started = performance.now();
+  } else if (timed) {
+    started = performance.now();
+    server.settleUntimed(started);
   }
   const skipReply = client.replyMode !== "on";
   if (skipReply) client.out.muted = true;
-  spec.handler!(client, argv);
+  try {
+    spec.handler!(client, argv);
+  } catch (error) {
+    // A bug in one handler must not take the connection or the server down.
+    server.log.warning(
+      `Error running '${fullName}': ${(error as Error).stack ?? error}`,
+    );
+    client.out.error(`ERR internal error running '${fullName}'`);
+  }
   if (skipReply) {
     client.out.muted = client.replyMode === "off";
     if (client.replyMode === "skip") client.replyMode = "on";
   }
   const s = stats.command(fullName);
   s.calls++;
-  const ended = performance.now();
-  if (server.batchClock !== 0) server.batchClock = ended;
-  s.usec += (ended - started) * 1000;
+  if (timed) {
+    const ended = performance.now();
+    s.usec += (ended - started) * 1000;
+    if (inBatch) server.batchClock = ended;
+  } else {
+    server.untimed.push(s);
+  }
   if (stats.totalErrorReplies !== errorsBefore) s.failedCalls++;
   stats.totalCommands++;
 }

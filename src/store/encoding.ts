@@ -5,7 +5,10 @@
  * @module
  */
 
+import type { HashValue } from "./hash.ts";
 import type { RedisValue } from "./keyspace.ts";
+import type { RedisSet } from "./set.ts";
+import type { SortedSet } from "./zset.ts";
 
 /** Longest string Redis stores as embstr. */
 const EMBSTR_MAX = 44;
@@ -25,5 +28,32 @@ export function objectEncoding(value: RedisValue): string {
     return value.length <= EMBSTR_MAX ? "embstr" : "raw";
   }
   if (value.type === "string") return "raw"; // changed in place, as Redis's raw
+  if (value.type === "list") return "quicklist"; // Redis 7.0: at any size
+  if (value.type === "hash") return (value as HashValue).encoding;
+  if (value.type === "zset") return (value as SortedSet).encoding;
+  if (value.type === "set") return (value as RedisSet).encoding;
   throw new Error(`no encoding rule for ${value.type}`);
+}
+
+/** Integers Redis keeps as shared objects (OBJ_SHARED_INTEGERS). */
+const SHARED_INTEGERS = 10000;
+/** The refcount Redis reports for a shared object (OBJ_SHARED_REFCOUNT). */
+const SHARED_REFCOUNT = 2147483647;
+
+/**
+ * The refcount OBJECT REFCOUNT and DEBUG OBJECT report. Small non-negative
+ * integers SET as a whole share one object in Redis, unless maxmemory is set
+ * with an LRU/LFU policy, which needs per-key access data.
+ */
+export function objectRefcount(
+  value: RedisValue,
+  maxmemory: number,
+  maxmemoryPolicy: string,
+): number {
+  const sharing = maxmemory === 0 ||
+    !(maxmemoryPolicy.endsWith("-lru") || maxmemoryPolicy.endsWith("-lfu"));
+  const shared = sharing && typeof value === "string" &&
+    isLongEncodable(value) && Number(value) >= 0 &&
+    Number(value) < SHARED_INTEGERS;
+  return shared ? SHARED_REFCOUNT : 1;
 }

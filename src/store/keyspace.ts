@@ -1,10 +1,18 @@
 /**
  * The keyspace: numbered databases mapping binary-string keys to values, with
- * expiry times kept apart as Redis keeps its `expires` dict. Pure data: no I/O.
+ * expiry times kept apart as Redis keeps its `expires` dict, and a per-key
+ * access stamp as Redis keeps in each object's LRU field (seconds of a coarse
+ * clock, or under an LFU policy a decaying logarithmic access counter).
+ * Pure data: no I/O.
  * @module
  */
 
-import type { StringValue } from "./string.ts";
+import { HashValue } from "./hash.ts";
+import { KeyTable, type ScanStep } from "./keytable.ts";
+import { ListValue } from "./list.ts";
+import { RedisSet } from "./set.ts";
+import { MutableString, type StringValue } from "./string.ts";
+import { SortedSet } from "./zset.ts";
 
 /**
  * A stored value: strings are plain binary strings or, once changed in place,
@@ -28,12 +36,111 @@ export function isString(value: RedisValue): value is StringValue {
   return typeof value === "string" || value.type === "string";
 }
 
-/** One database. Expired keys are removed lazily on access (and, later, actively). */
+/**
+ * A deep copy of `value` for COPY: later changes to either must not show in
+ * the other. Each data type adds its rule here as it lands.
+ */
+export function cloneValue(value: RedisValue): RedisValue {
+  if (typeof value === "string") return value; // immutable
+  if (value.type === "string") return new MutableString(value.view());
+  if (value instanceof HashValue) return value.clone();
+  if (value instanceof ListValue) return value.clone();
+  if (value instanceof SortedSet) return value.clone();
+  if (value instanceof RedisSet) return value.clone();
+  throw new Error(`no clone rule for ${value.type}`);
+}
+
+/** LFU counter of a new key (Redis's LFU_INIT_VAL). */
+const LFU_INIT = 5;
+
+/** How access stamps are kept; the server cron refreshes it from the config. */
+const access = {
+  /** Unix seconds, refreshed by the server cron (Redis's server.lruclock). */
+  clock: Math.floor(Date.now() / 1000),
+  lfu: false,
+  lfuLogFactor: 10,
+  lfuDecayMinutes: 1,
+};
+
+/** Refreshes the coarse access clock (the server cron calls it). */
+export function updateAccessClock(nowMs: number): void {
+  access.clock = Math.floor(nowMs / 1000);
+}
+
+/** The coarse access clock in Unix seconds: what idle times are measured against. */
+export function accessClock(): number {
+  return access.clock;
+}
+
+/**
+ * Chooses what access stamps record: LRU seconds, or LFU counters growing
+ * with `lfuLogFactor` and decaying one step per `lfuDecayMinutes`. Stamps
+ * written before a switch are read the new way, as in Redis.
+ */
+export function setAccessPolicy(
+  lfu: boolean,
+  lfuLogFactor: number,
+  lfuDecayMinutes: number,
+): void {
+  access.lfu = lfu;
+  access.lfuLogFactor = lfuLogFactor;
+  access.lfuDecayMinutes = lfuDecayMinutes;
+}
+
+/** True when an LFU maxmemory policy is in force (OBJECT FREQ answers). */
+export function tracksFrequency(): boolean {
+  return access.lfu;
+}
+
+/** Minutes on a 16-bit wrapping clock, as LFU stamps keep them. */
+function lfuMinutes(): number {
+  return Math.floor(access.clock / 60) & 0xffff;
+}
+
+/** The LFU counter in `stamp` after its decay for the minutes elapsed. */
+function lfuDecayed(stamp: number): number {
+  const counter = stamp & 0xff;
+  if (access.lfuDecayMinutes === 0) return counter;
+  const then = stamp >>> 8;
+  const now = lfuMinutes();
+  const elapsed = now >= then ? now - then : 0xffff - then + now;
+  const periods = Math.floor(elapsed / access.lfuDecayMinutes);
+  return periods > counter ? 0 : counter - periods;
+}
+
+/** Redis's LFULogIncr: the counter grows with probability 1/(base*factor+1). */
+function lfuIncrement(counter: number): number {
+  if (counter === 255) return 255;
+  const base = Math.max(counter - LFU_INIT, 0);
+  return Math.random() < 1 / (base * access.lfuLogFactor + 1)
+    ? counter + 1
+    : counter;
+}
+
+/** The stamp of a key just written. */
+function freshStamp(): number {
+  return access.lfu ? ((lfuMinutes() << 8) | LFU_INIT) >>> 0 : access.clock;
+}
+
+/** The stamp of a key after one more access. */
+function touchedStamp(stamp: number): number {
+  if (!access.lfu) return access.clock;
+  return ((lfuMinutes() << 8) | lfuIncrement(lfuDecayed(stamp))) >>> 0;
+}
+
+/** One database. Expired keys are removed lazily on access and by the active cycle. */
 export class Database {
-  /** Key to value. */
-  readonly data = new Map<string, RedisValue>();
+  /** Key to value, with per-key access stamps and hash-ordered scanning. */
+  data = new KeyTable<RedisValue>();
   /** Key to absolute expiry time in Unix milliseconds. */
-  readonly expires = new Map<string, number>();
+  expires = new Map<string, number>();
+  /**
+   * Called to remove a key found expired; the server routes it to its single
+   * expiry event (src/expire.ts). Must delete the key.
+   */
+  onExpired: (db: Database, key: string) => void = (db, key) => {
+    db.delete(key);
+  };
 
   constructor(readonly id: number) {}
 
@@ -42,19 +149,35 @@ export class Database {
     return this.data.size;
   }
 
-  /** True when `key` has an expiry in the past (or at `now`). */
+  /** True when `key` has an expiry before `now` (Redis's keyIsExpired). */
   isExpired(key: string, now: number): boolean {
     if (this.expires.size === 0) return false;
     const at = this.expires.get(key);
-    return at !== undefined && at <= now;
+    return at !== undefined && at < now;
   }
 
-  /** Returns the live value of `key`, deleting it first if it has expired. */
+  /**
+   * Returns the live value of `key` and records the access; an expired key
+   * is removed (through {@linkcode onExpired}) and reads as missing.
+   */
   get(key: string, now: number): RedisValue | undefined {
+    const data = this.data;
+    const slot = data.slotOf(key);
+    if (slot === -1) return undefined;
+    if (this.expires.size !== 0 && this.isExpired(key, now)) {
+      this.onExpired(this, key);
+      return undefined;
+    }
+    data.setStampAt(slot, touchedStamp(data.stampAt(slot)));
+    return data.valueAt(slot);
+  }
+
+  /** Like {@linkcode get} without recording an access (Redis's LOOKUP_NOTOUCH). */
+  peek(key: string, now: number): RedisValue | undefined {
     const value = this.data.get(key);
     if (value === undefined) return undefined;
     if (this.isExpired(key, now)) {
-      this.delete(key);
+      this.onExpired(this, key);
       return undefined;
     }
     return value;
@@ -62,13 +185,13 @@ export class Database {
 
   /** Stores `value`, dropping any expiry (SET semantics). */
   set(key: string, value: RedisValue): void {
-    this.data.set(key, value);
+    this.data.set(key, value, freshStamp());
     if (this.expires.size !== 0) this.expires.delete(key);
   }
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */
   overwrite(key: string, value: RedisValue): void {
-    this.data.set(key, value);
+    this.data.set(key, value, freshStamp());
   }
 
   /** Deletes `key`; true when it existed. */
@@ -86,6 +209,50 @@ export class Database {
   /** Expiry time of `key` in Unix ms, or -1 when it has none. */
   getExpire(key: string): number {
     return this.expires.get(key) ?? -1;
+  }
+
+  /** Removes the expiry of `key` (PERSIST); true when it had one. */
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Seconds since `key` was last accessed (OBJECT IDLETIME); the key must exist. */
+  idleSeconds(key: string): number {
+    const stamp = this.data.stampAt(this.data.slotOf(key));
+    return Math.max(access.clock - stamp, 0);
+  }
+
+  /** The key's decayed LFU counter (OBJECT FREQ); the key must exist. */
+  accessFrequency(key: string): number {
+    return lfuDecayed(this.data.stampAt(this.data.slotOf(key)));
+  }
+
+  /**
+   * A random live key (RANDOMKEY), or undefined when there is none; expired
+   * keys met on the way are removed through {@linkcode onExpired}.
+   */
+  randomKey(now: number): string | undefined {
+    for (;;) {
+      const key = this.data.randomKey();
+      if (key === undefined || !this.isExpired(key, now)) return key;
+      this.onExpired(this, key);
+    }
+  }
+
+  /** One SCAN step over the keys (expired ones included); see KeyTable.scan. */
+  scan(cursor: number, count: number): ScanStep {
+    return this.data.scan(cursor, count);
+  }
+
+  /** Every key name, expired ones included; the database must not change meanwhile. */
+  keyNames(): IterableIterator<string> {
+    return this.data.keyNames();
+  }
+
+  /** Exchanges the whole contents with `other` (SWAPDB); ids and hooks stay. */
+  swap(other: Database): void {
+    [this.data, other.data] = [other.data, this.data];
+    [this.expires, other.expires] = [other.expires, this.expires];
   }
 
   /** Removes every key. */
