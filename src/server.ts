@@ -151,6 +151,8 @@ export class Server {
     );
     for (const db of this.dbs) {
       db.onExpired = (db, key) => expireKey(this, db, key);
+      db.onCollectionStored = (db, key) =>
+        this.blocking.signalKeyAsReady(db, key);
     }
     this.requestLimits = {
       protoMaxBulkLen: config.number("proto-max-bulk-len"),

@@ -264,12 +264,18 @@ function boundingBox(shape: Shape): [number, number, number, number] {
   ];
 }
 
-/** The cell `dLon`, `dLat` cells away, wrapping around at the edges. */
+/**
+ * The cell `dLon`, `dLat` cells away, wrapping around at the edges. As in
+ * Redis, only a moved axis is wrapped: an index of 2^step (a point on the
+ * upper limit) stays out of range on the other axis.
+ */
 function moveCell(cell: Cell, dLon: number, dLat: number): Cell {
-  const mask = 2 ** cell.step;
+  const cells = 2 ** cell.step;
+  const wrap = (index: number, delta: number) =>
+    delta === 0 ? index : (((index + delta) % cells) + cells) % cells;
   return {
-    lon: (((cell.lon + dLon) % mask) + mask) % mask,
-    lat: (((cell.lat + dLat) % mask) + mask) % mask,
+    lon: wrap(cell.lon, dLon),
+    lat: wrap(cell.lat, dLat),
     step: cell.step,
   };
 }

@@ -183,10 +183,20 @@ export class Database {
     return value;
   }
 
+  /**
+   * Called when a list, hash, set, sorted set or stream is stored under a
+   * key (Redis's dbAdd signalling the key as ready): clients blocked on the
+   * key may now be served. Strings never are, so they skip it.
+   */
+  onCollectionStored?: (db: Database, key: string) => void;
+
   /** Stores `value`, dropping any expiry (SET semantics). */
   set(key: string, value: RedisValue): void {
     this.data.set(key, value, freshStamp());
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (typeof value === "object" && value.type !== "string") {
+      this.onCollectionStored?.(this, key);
+    }
   }
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */

@@ -17,6 +17,9 @@ export function encodeCommand(argv: (string | number)[]): Uint8Array {
   return binaryToBytes(frame);
 }
 
+/** How long a read waits for a reply before failing (and closing the connection). */
+export const READ_TIMEOUT_MS = 15_000;
+
 /** A decoded reply and the exact bytes it came in. */
 export interface ReplyWithBytes {
   value: RespValue;
@@ -58,15 +61,34 @@ export class RespClient {
   }
 
   /** Reads the next reply with its exact bytes; throws if the connection closes first. */
-  async readWithBytes(): Promise<ReplyWithBytes> {
+  async readWithBytes(
+    timeoutMs = READ_TIMEOUT_MS,
+  ): Promise<ReplyWithBytes> {
     const start = this.receivedLen - this.decoder.pending;
-    while (true) {
-      const value = this.decoder.next();
-      if (value !== undefined) {
-        const end = this.receivedLen - this.decoder.pending;
-        return { value, bytes: this.received.slice(start, end) };
+    let timedOut = false;
+    // A reply that never comes fails the test instead of hanging it.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.close();
+    }, timeoutMs);
+    try {
+      while (true) {
+        const value = this.decoder.next();
+        if (value !== undefined) {
+          const end = this.receivedLen - this.decoder.pending;
+          return { value, bytes: this.received.slice(start, end) };
+        }
+        let more = false;
+        try {
+          more = await this.fill();
+        } catch (error) {
+          if (!timedOut) throw error;
+        }
+        if (timedOut) throw new Error(`no reply within ${timeoutMs} ms`);
+        if (!more) throw new Error("connection closed");
       }
-      if (!(await this.fill())) throw new Error("connection closed");
+    } finally {
+      clearTimeout(timer);
     }
   }
 
