@@ -25,7 +25,12 @@ import {
 import { isString } from "../store/keyspace.ts";
 import { mutableOf, MutableString, type StringValue } from "../store/string.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
-import type { CommandSpec, KeyReference, KeySpec } from "./table.ts";
+import {
+  type CommandSpec,
+  type KeyReference,
+  keysAt,
+  type KeySpec,
+} from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range";
@@ -401,12 +406,7 @@ function bitfieldKeys(argv: string[]): KeyReference[] {
 
 /** A key spec for the single key at argv[1]. */
 function firstKey(flags: string[], notes?: string): KeySpec {
-  return {
-    flags,
-    ...(notes === undefined ? {} : { notes }),
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  };
+  return keysAt(1, flags, { notes });
 }
 
 /** Bitmap commands for the command table. */
@@ -468,16 +468,8 @@ export const bitopsCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["bitmap"],
     keySpecs: [
-      {
-        flags: ["OW", "update"],
-        beginSearch: { index: 2 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 3 },
-        findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-      },
+      keysAt(2, ["OW", "update"]),
+      keysAt(3, ["RO", "access"], { lastkey: -1 }),
     ],
     summary:
       "Stores the bitwise AND, OR, XOR or NOT of string values in a key.",

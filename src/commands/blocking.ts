@@ -21,7 +21,7 @@ import {
   popFromList,
   replyKeyAndElements,
 } from "./lists.ts";
-import type { CommandSpec } from "./table.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 import { Errors, lookupWrite } from "./util.ts";
 import {
   firstSortedSetKey,
@@ -250,11 +250,9 @@ function bzmpop(client: Client, argv: string[]): void {
 }
 
 /** Key specs of commands whose keys run from argv[1] to the timeout. */
-const KEYS_BEFORE_TIMEOUT = [{
-  flags: ["RW", "access", "delete"],
-  beginSearch: { index: 1 },
-  findKeys: { lastkey: -2, keystep: 1, limit: 0 },
-}];
+const KEYS_BEFORE_TIMEOUT = [
+  keysAt(1, ["RW", "access", "delete"], { lastkey: -2 }),
+];
 
 /** Key specs of BLMPOP and BZMPOP: numkeys at argv[2]. */
 const NUMKEYS_KEYS = [{
@@ -265,16 +263,8 @@ const NUMKEYS_KEYS = [{
 
 /** Key specs of BLMOVE and BRPOPLPUSH: a source and a destination. */
 const MOVE_KEYS = [
-  {
-    flags: ["RW", "access", "delete"],
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  },
-  {
-    flags: ["RW", "insert"],
-    beginSearch: { index: 2 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  },
+  keysAt(1, ["RW", "access", "delete"]),
+  keysAt(2, ["RW", "insert"]),
 ];
 
 const DOUBLE_TIMEOUT: [string, string][] = [[

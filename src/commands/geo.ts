@@ -24,7 +24,7 @@ import {
 import { SortedSet } from "../store/zset.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { parseDouble, parseInt64 } from "../util/numbers.ts";
-import type { CommandSpec, KeySpec } from "./table.ts";
+import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
 import { Errors, lookupRead, lookupWrite } from "./util.ts";
 import { buildSortedSet, listpackLimits } from "./zsets.ts";
 
@@ -539,15 +539,6 @@ function geosearchstore(client: Client, argv: string[]): void {
   });
 }
 
-/** A key spec for the single key at argv[index]. */
-function keyAt(index: number, flags: string[]): KeySpec {
-  return {
-    flags,
-    beginSearch: { index },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  };
-}
-
 /** A key spec for the key after `keyword`, searched from `startfrom`. */
 function keyAfter(keyword: string, startfrom: number): KeySpec {
   return {
@@ -566,7 +557,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -5,
     flags: ["write", "denyoom"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, ["RW", "update"])],
+    keySpecs: [keysAt(1, ["RW", "update"])],
     summary:
       "Adds members at longitude/latitude positions to a sorted set used as a geospatial index.",
     complexity: "O(log(N)) for each member added, N being the set's size.",
@@ -579,7 +570,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -4,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary: "Returns the distance between two members of a geospatial index.",
     complexity: "O(1)",
     since: "3.2.0",
@@ -591,7 +582,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary: "Returns members' positions as standard geohash strings.",
     complexity: "O(1) for each member requested.",
     since: "3.2.0",
@@ -603,7 +594,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary: "Returns members' longitude and latitude.",
     complexity: "O(1) for each member requested.",
     since: "3.2.0",
@@ -615,7 +606,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -7,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary:
       "Finds members inside a circle or a box around a member or a position.",
     complexity:
@@ -629,7 +620,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -8,
     flags: ["write", "denyoom"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, ["OW", "update"]), keyAt(2, READ_KEY)],
+    keySpecs: [keysAt(1, ["OW", "update"]), keysAt(2, READ_KEY)],
     summary: "Like GEOSEARCH, storing the result in a sorted set.",
     complexity:
       "O(N+log(M)), N being the elements in the scanned cells and M the items in the result.",
@@ -643,7 +634,7 @@ export const geoCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["geo"],
     keySpecs: [
-      keyAt(1, READ_KEY),
+      keysAt(1, READ_KEY),
       keyAfter("STORE", 6),
       keyAfter("STOREDIST", 6),
     ],
@@ -664,7 +655,7 @@ export const geoCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["geo"],
     keySpecs: [
-      keyAt(1, READ_KEY),
+      keysAt(1, READ_KEY),
       keyAfter("STORE", 5),
       keyAfter("STOREDIST", 5),
     ],
@@ -685,7 +676,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -6,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary: "Finds members within a radius of a position (read-only).",
     complexity:
       "O(N+log(M)), N being the elements in the scanned cells and M the items in the result.",
@@ -701,7 +692,7 @@ export const geoCommands: CommandSpec[] = [
     arity: -5,
     flags: ["readonly"],
     acl: ["geo"],
-    keySpecs: [keyAt(1, READ_KEY)],
+    keySpecs: [keysAt(1, READ_KEY)],
     summary: "Finds members within a radius of a member (read-only).",
     complexity:
       "O(N+log(M)), N being the elements in the scanned cells and M the items in the result.",

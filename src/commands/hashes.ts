@@ -14,7 +14,7 @@ import {
   parseLongDouble,
 } from "../util/long_double.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
-import { parseCursor } from "./keys.ts";
+import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import type { CommandSpec } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
@@ -34,7 +34,6 @@ const Messages = {
   outOfRange: "ERR value is out of range",
   countRange:
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-  invalidCursor: "ERR invalid cursor",
 } as const;
 
 /** The listpack limits in force now (Redis reads them at each write). */
@@ -366,51 +365,24 @@ function replyPicks(
 
 /** HSCAN key cursor [MATCH pattern] [COUNT count]: fields and values, flat. */
 function hscan(client: Client, argv: string[]): void {
-  const out = client.out;
-  const cursor = parseCursor(argv[2]);
-  if (cursor === null) {
-    out.error(Messages.invalidCursor);
-    return;
-  }
+  const cursor = cursorArg(client, argv[2]);
+  if (cursor === null) return;
   const hash = readHash(client, argv[1]);
   if (hash === null) return;
   if (hash === undefined) {
-    out.array(2);
-    out.bulk("0");
-    out.emptyArray();
+    replyScan(client, 0, []);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const hasValue = i + 1 < argv.length;
-    if (isKeyword(argv[i], "count") && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        out.error(Errors.notInteger);
-        return;
-      }
-      if (n < 1) {
-        out.error(Errors.syntax);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[i], "match") && hasValue) {
-      pattern = argv[i + 1] === "*" ? undefined : argv[i + 1];
-    } else {
-      out.error(Errors.syntax);
-      return;
-    }
-  }
+  const options = scanOptions(client, argv, 3, false);
+  if (!options) return;
+  const { count, pattern } = options;
   const step = hash.scan(cursor, count);
   const found: string[] = [];
   for (const field of step.keys) {
     if (pattern !== undefined && !globMatch(pattern, field)) continue;
     found.push(field, hash.get(field)!);
   }
-  out.array(2);
-  out.bulk(String(step.cursor));
-  out.bulkArray(found);
+  replyScan(client, step.cursor, found);
 }
 
 /** The key spec of a command whose only key is argv[1]. */

@@ -31,7 +31,7 @@ import {
   sparseToDense,
 } from "../store/hyperloglog.ts";
 import { mutableOf, type MutableString } from "../store/string.ts";
-import type { CommandSpec } from "./table.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 import { Errors, lookupRead, lookupWrite } from "./util.ts";
 
 const INVALID_HLL = "INVALIDOBJ Corrupted HLL object detected";
@@ -338,11 +338,7 @@ export const hyperloglogCommands: CommandSpec[] = [
     flags: ["write", "denyoom", "fast"],
     acl: ["hyperloglog"],
     keySpecs: [
-      {
-        flags: ["RW", "insert"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "insert"]),
     ],
     summary:
       "Adds elements to a HyperLogLog, creating the key if needed; replies 1 when the estimate may have changed.",
@@ -357,13 +353,11 @@ export const hyperloglogCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["hyperloglog"],
     keySpecs: [
-      {
-        flags: ["RW", "access"],
+      keysAt(1, ["RW", "access"], {
+        lastkey: -1,
         notes:
           "RW because it may change the internal representation of the key, and propagate to replicas",
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-      },
+      }),
     ],
     summary:
       "Estimates the number of distinct elements in one HyperLogLog, or in the union of several.",
@@ -379,16 +373,8 @@ export const hyperloglogCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["hyperloglog"],
     keySpecs: [
-      {
-        flags: ["RW", "access", "insert"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "access", "insert"]),
+      keysAt(2, ["RO", "access"], { lastkey: -1 }),
     ],
     summary:
       "Merges HyperLogLogs into a destination that then estimates their union.",
@@ -403,11 +389,7 @@ export const hyperloglogCommands: CommandSpec[] = [
     flags: ["write", "denyoom", "admin"],
     acl: ["hyperloglog"],
     keySpecs: [
-      {
-        flags: ["RW", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(2, ["RW", "access"]),
     ],
     summary:
       "Internal command for inspecting a HyperLogLog: registers, opcodes, encoding, conversion to dense.",

@@ -14,19 +14,16 @@ import {
 } from "../store/keyspace.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
-import type { CommandSpec, KeySpec } from "./table.ts";
+import { cursorArg, replyScan, scanOptions } from "./scan.ts";
+import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
-const U64_LIMIT = 1n << 64n;
-/** Cursors at or past this are beyond every key (see KeyTable.scan). */
-const CURSOR_SPACE = 4294967296;
 
 const Messages = {
   sameObject: "ERR source and destination objects are the same",
   dbRange: "ERR DB index is out of range",
-  invalidCursor: "ERR invalid cursor",
 } as const;
 
 /**
@@ -117,52 +114,12 @@ function keys(client: Client, argv: string[]): void {
   client.out.bulkArray(found);
 }
 
-/**
- * A SCAN cursor as Redis reads it (strtoul: optional sign, digits, nothing
- * else, no overflow; "" is 0). Returns the position in the hash space, or
- * null when invalid.
- */
-export function parseCursor(text: string): number | null {
-  if (text === "") return 0;
-  const match = /^([+-]?)([0-9]+)$/.exec(text);
-  if (!match) return null;
-  let value = BigInt(match[2]);
-  if (value >= U64_LIMIT) return null;
-  if (match[1] === "-") value = (U64_LIMIT - value) % U64_LIMIT;
-  return value < BigInt(CURSOR_SPACE) ? Number(value) : CURSOR_SPACE;
-}
-
 function scan(client: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[1]);
-  if (cursor === null) {
-    client.out.error(Messages.invalidCursor);
-    return;
-  }
-  let count = 10;
-  let pattern: string | undefined;
-  let wantedType: string | undefined;
-  for (let i = 2; i < argv.length; i += 2) {
-    const hasValue = i + 1 < argv.length;
-    if (isKeyword(argv[i], "count") && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        client.out.error(Errors.notInteger);
-        return;
-      }
-      if (n < 1) {
-        client.out.error(Errors.syntax);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[i], "match") && hasValue) {
-      pattern = argv[i + 1] === "*" ? undefined : argv[i + 1];
-    } else if (isKeyword(argv[i], "type") && hasValue) {
-      wantedType = argv[i + 1].toLowerCase();
-    } else {
-      client.out.error(Errors.syntax);
-      return;
-    }
-  }
+  const cursor = cursorArg(client, argv[1]);
+  if (cursor === null) return;
+  const options = scanOptions(client, argv, 2, true);
+  if (!options) return;
+  const { count, pattern, type: wantedType } = options;
   const db = client.db;
   const step = db.scan(cursor, count);
   const found: string[] = [];
@@ -178,9 +135,7 @@ function scan(client: Client, argv: string[]): void {
     }
     found.push(key);
   }
-  client.out.array(2);
-  client.out.bulk(String(step.cursor));
-  client.out.bulkArray(found);
+  replyScan(client, step.cursor, found);
 }
 
 function randomkey(client: Client): void {
@@ -461,36 +416,17 @@ function persist(client: Client, argv: string[]): void {
 
 /** The key spec of a command whose only key is argument 1, with `flags`. */
 function firstKey(...flags: string[]): KeySpec[] {
-  return [{
-    flags,
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  }];
+  return [keysAt(1, flags)];
 }
 
 /** The key spec of a command whose arguments from 1 on are all keys. */
 function allKeys(...flags: string[]): KeySpec[] {
-  return [{
-    flags,
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-  }];
+  return [keysAt(1, flags, { lastkey: -1 })];
 }
 
 /** Source (argument 1) and destination (argument 2) key specs. */
 function twoKeys(source: string[], destination: string[]): KeySpec[] {
-  return [
-    {
-      flags: source,
-      beginSearch: { index: 1 },
-      findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-    },
-    {
-      flags: destination,
-      beginSearch: { index: 2 },
-      findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-    },
-  ];
+  return [keysAt(1, source), keysAt(2, destination)];
 }
 
 const EXPIRE_OPTIONS_HISTORY: [string, string][] = [[

@@ -8,7 +8,7 @@
 import type { Client } from "../client.ts";
 import { ListValue } from "../store/list.ts";
 import type { RedisValue } from "../store/keyspace.ts";
-import type { CommandSpec } from "./table.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 import {
   Errors,
   integerArg,
@@ -487,11 +487,7 @@ function firstKey(flags: string[]) {
 /** Key specs of LMOVE and RPOPLPUSH: a source and a destination. */
 const MOVE_KEY_SPECS = [
   ...firstKey(["RW", "access", "delete"]),
-  {
-    flags: ["RW", "insert"],
-    beginSearch: { index: 2 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  },
+  keysAt(2, ["RW", "insert"]),
 ];
 
 /** The list command family. */

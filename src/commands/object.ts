@@ -7,7 +7,7 @@ import type { Client } from "../client.ts";
 import { objectEncoding, objectRefcount } from "../store/encoding.ts";
 import { tracksFrequency } from "../store/keyspace.ts";
 import { lookupNoTouch } from "./keys.ts";
-import type { CommandSpec } from "./table.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 
 /** OBJECT HELP, line for line as Redis 7.0 prints it. */
 const HELP = [
@@ -100,11 +100,7 @@ function keySubcommand(
     arity: 3,
     flags: ["readonly"],
     acl: ["keyspace"],
-    keySpecs: [{
-      flags: ["RO"],
-      beginSearch: { index: 2 },
-      findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-    }],
+    keySpecs: [keysAt(2, ["RO"])],
     tips: ["nondeterministic_output"],
     summary,
     complexity: "O(1)",

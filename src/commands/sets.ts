@@ -16,8 +16,8 @@ import type { RedisValue } from "../store/keyspace.ts";
 import { RedisSet } from "../store/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInteger } from "../util/numbers.ts";
-import { parseCursor } from "./keys.ts";
-import type { CommandSpec, KeySpec } from "./table.ts";
+import { cursorArg, replyScan, scanOptions } from "./scan.ts";
+import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const Messages = {
@@ -27,7 +27,6 @@ const Messages = {
   numkeys: "ERR numkeys should be greater than 0",
   tooManyKeys: "ERR Number of keys can't be greater than number of args",
   limit: "ERR LIMIT can't be negative",
-  invalidCursor: "ERR invalid cursor",
 } as const;
 
 /** SPOP rebuilds the remainder once it is at most 1/5 of what is popped. */
@@ -490,72 +489,33 @@ function sunionDiffCommand(
 }
 
 function sscan(client: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[2]);
-  if (cursor === null) {
-    client.out.error(Messages.invalidCursor);
-    return;
-  }
+  const cursor = cursorArg(client, argv[2]);
+  if (cursor === null) return;
   const value = lookupRead(client, argv[1]);
   if (value === undefined) {
-    client.out.array(2);
-    client.out.bulk("0");
-    client.out.emptyArray();
+    replyScan(client, 0, []);
     return;
   }
   const set = asSet(client, value);
   if (set === null) return;
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const hasValue = i + 1 < argv.length;
-    if (isKeyword(argv[i], "count") && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        client.out.error(Errors.notInteger);
-        return;
-      }
-      if (n < 1) {
-        client.out.error(Errors.syntax);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[i], "match") && hasValue) {
-      pattern = argv[i + 1] === "*" ? undefined : argv[i + 1];
-    } else {
-      client.out.error(Errors.syntax);
-      return;
-    }
-  }
+  const options = scanOptions(client, argv, 3, false);
+  if (!options) return;
+  const { count, pattern } = options;
   const step = set.scan(cursor, count);
   const found = pattern === undefined
     ? step.keys
     : step.keys.filter((member) => globMatch(pattern, member));
-  client.out.array(2);
-  client.out.bulk(String(step.cursor));
-  client.out.bulkArray(found);
-}
-
-/** A key spec for one key at `index`. */
-function keyAt(index: number, flags: string[]): KeySpec {
-  return {
-    flags,
-    beginSearch: { index },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  };
+  replyScan(client, step.cursor, found);
 }
 
 /** A key spec for every argument from `index` on. */
 function keysFrom(index: number): KeySpec {
-  return {
-    flags: ["RO", "access"],
-    beginSearch: { index },
-    findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-  };
+  return keysAt(index, ["RO", "access"], { lastkey: -1 });
 }
 
 /** The STORE forms' specs: destination, then the source keys. */
 function storeSpecs(destinationFlags: string[]): KeySpec[] {
-  return [keyAt(1, destinationFlags), keysFrom(2)];
+  return [keysAt(1, destinationFlags), keysFrom(2)];
 }
 
 /** The set command family. */
@@ -565,7 +525,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RW", "insert"])],
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Adds members to a set, creating it when the key is missing.",
     complexity:
       "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
@@ -579,7 +539,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RW", "delete"])],
+    keySpecs: [keysAt(1, ["RW", "delete"])],
     summary: "Removes members from a set; an emptied set is deleted.",
     complexity: "O(N) where N is the number of members to be removed.",
     since: "1.0.0",
@@ -592,7 +552,7 @@ export const setCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     tips: ["nondeterministic_output_order"],
     summary: "Returns every member of a set.",
     complexity: "O(N) where N is the set cardinality.",
@@ -605,7 +565,7 @@ export const setCommands: CommandSpec[] = [
     arity: 3,
     flags: ["readonly", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO"])],
+    keySpecs: [keysAt(1, ["RO"])],
     summary: "Tells whether a value is a member of a set.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -617,7 +577,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Tells, for each of several values, whether it is in a set.",
     complexity: "O(N) where N is the number of elements being checked.",
     since: "6.2.0",
@@ -629,7 +589,7 @@ export const setCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO"])],
+    keySpecs: [keysAt(1, ["RO"])],
     summary: "Returns how many members a set has.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -641,7 +601,7 @@ export const setCommands: CommandSpec[] = [
     arity: -2,
     flags: ["write", "fast"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RW", "access", "delete"])],
+    keySpecs: [keysAt(1, ["RW", "access", "delete"])],
     tips: ["nondeterministic_output"],
     summary:
       "Removes random members from a set and returns them; an emptied set is deleted.",
@@ -657,7 +617,7 @@ export const setCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     tips: ["nondeterministic_output"],
     summary:
       "Returns random members of a set without removing them; a negative count allows repeats.",
@@ -677,8 +637,8 @@ export const setCommands: CommandSpec[] = [
     flags: ["write", "fast"],
     acl: ["set"],
     keySpecs: [
-      keyAt(1, ["RW", "access", "delete"]),
-      keyAt(2, ["RW", "insert"]),
+      keysAt(1, ["RW", "access", "delete"]),
+      keysAt(2, ["RW", "insert"]),
     ],
     summary: "Moves a member from one set to another.",
     complexity: "O(1)",
@@ -793,7 +753,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     acl: ["set"],
-    keySpecs: [keyAt(1, ["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     tips: ["nondeterministic_output"],
     summary: "Walks the members of a set a batch at a time.",
     complexity:

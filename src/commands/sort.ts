@@ -20,7 +20,7 @@ import { RedisSet } from "../store/set.ts";
 import { stringOf } from "../store/string.ts";
 import { SortedSet } from "../store/zset.ts";
 import { parseDouble } from "../util/numbers.ts";
-import type { CommandSpec, KeyReference } from "./table.ts";
+import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
 import {
   Errors,
   integerArg,
@@ -428,11 +428,7 @@ export const sortCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["set", "sortedset", "list", "dangerous"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
       {
         flags: ["RO", "access"],
         notes: BY_GET_NOTES,
@@ -461,11 +457,7 @@ export const sortCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["set", "sortedset", "list", "dangerous"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
       {
         flags: ["RO", "access"],
         notes: BY_GET_NOTES,

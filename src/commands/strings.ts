@@ -18,7 +18,7 @@ import {
   parseLongDouble,
 } from "../util/long_double.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
-import type { CommandSpec, KeyReference } from "./table.ts";
+import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
 import {
   Errors,
   integerArg,
@@ -740,11 +740,7 @@ export const stringCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly", "fast"],
     acl: ["string"],
-    keySpecs: [{
-      flags: ["RO", "access"],
-      beginSearch: { index: 1 },
-      findKeys: { lastkey: -1, keystep: 1, limit: 0 },
-    }],
+    keySpecs: [keysAt(1, ["RO", "access"], { lastkey: -1 })],
     tips: ["request_policy:multi_shard"],
     summary: "Returns the string values of several keys.",
     complexity: "O(N) where N is the number of keys.",
@@ -757,11 +753,7 @@ export const stringCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: [{
-      flags: ["OW", "update"],
-      beginSearch: { index: 1 },
-      findKeys: { lastkey: -1, keystep: 2, limit: 0 },
-    }],
+    keySpecs: [keysAt(1, ["OW", "update"], { lastkey: -1, keystep: 2 })],
     tips: ["request_policy:multi_shard", "response_policy:all_succeeded"],
     summary: "Sets the string values of several keys at once.",
     complexity: "O(N) where N is the number of keys.",
@@ -774,11 +766,7 @@ export const stringCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: [{
-      flags: ["OW", "insert"],
-      beginSearch: { index: 1 },
-      findKeys: { lastkey: -1, keystep: 2, limit: 0 },
-    }],
+    keySpecs: [keysAt(1, ["OW", "insert"], { lastkey: -1, keystep: 2 })],
     tips: ["request_policy:multi_shard", "response_policy:agg_min"],
     summary:
       "Sets the string values of several keys, only when none of them exists.",
@@ -926,11 +914,7 @@ export const stringCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     acl: ["string"],
-    keySpecs: [{
-      flags: ["RO", "access"],
-      beginSearch: { index: 1 },
-      findKeys: { lastkey: 1, keystep: 1, limit: 0 },
-    }],
+    keySpecs: [keysAt(1, ["RO", "access"], { lastkey: 1 })],
     summary:
       "Finds the longest common subsequence of two string values, or its length and match positions.",
     complexity: "O(N*M) where N and M are the lengths of the two strings.",

@@ -63,6 +63,33 @@ export interface KeyReference {
   flags: readonly string[];
 }
 
+/** Optional parts of a range key spec; the defaults are one key, step 1, no limit. */
+export interface RangeOptions {
+  /** Last key relative to the first: 0 = one key, -1 = to the end of argv. */
+  lastkey?: number;
+  keystep?: number;
+  limit?: number;
+  notes?: string;
+}
+
+/**
+ * A key spec whose keys start at `argv[index]` and run as a range (Redis's
+ * begin_search index + find_keys range), the most common form.
+ */
+export function keysAt(
+  index: number,
+  flags: string[],
+  { lastkey = 0, keystep = 1, limit = 0, notes }: RangeOptions = {},
+): KeySpec {
+  const spec: KeySpec = {
+    flags,
+    beginSearch: { index },
+    findKeys: { lastkey, keystep, limit },
+  };
+  if (notes !== undefined) spec.notes = notes;
+  return spec;
+}
+
 /** Argument types of COMMAND DOCS. */
 export type ArgType =
   | "string"

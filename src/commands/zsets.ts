@@ -28,8 +28,8 @@ import {
   parseInt64,
   parseInteger,
 } from "../util/numbers.ts";
-import { parseCursor } from "./keys.ts";
-import type { CommandSpec } from "./table.ts";
+import { cursorArg, replyScan, scanOptions } from "./scan.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const LONG_MAX = 9223372036854775807n;
@@ -53,7 +53,6 @@ const Messages = {
   outOfRange: "ERR value is out of range",
   countRange:
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-  invalidCursor: "ERR invalid cursor",
 } as const;
 
 /** A member with its score: a skip-list node or a computed result. */
@@ -1108,41 +1107,17 @@ function randomMembers(zset: SortedSet, count: number): ZNode[] {
 }
 
 function zscan(client: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[2]);
-  if (cursor === null) {
-    client.out.error(Messages.invalidCursor);
-    return;
-  }
+  const cursor = cursorArg(client, argv[2]);
+  if (cursor === null) return;
   const zset = readSortedSet(client, argv[1]);
   if (zset === null) return;
   if (zset === undefined) {
-    client.out.array(2);
-    client.out.bulk("0");
-    client.out.emptyArray();
+    replyScan(client, 0, []);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; i += 2) {
-    const hasValue = i + 1 < argv.length;
-    if (isKeyword(argv[i], "count") && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        client.out.error(Errors.notInteger);
-        return;
-      }
-      if (n < 1) {
-        client.out.error(Errors.syntax);
-        return;
-      }
-      count = n;
-    } else if (isKeyword(argv[i], "match") && hasValue) {
-      pattern = argv[i + 1] === "*" ? undefined : argv[i + 1];
-    } else {
-      client.out.error(Errors.syntax);
-      return;
-    }
-  }
+  const options = scanOptions(client, argv, 3, false);
+  if (!options) return;
+  const { count, pattern } = options;
   // A listpack is returned whole, in order; a skiplist is scanned by hash.
   let next = 0;
   let members: string[];
@@ -1158,9 +1133,7 @@ function zscan(client: Client, argv: string[]): void {
     if (pattern !== undefined && !globMatch(pattern, member)) continue;
     found.push(member, formatDouble(zset.score(member)!));
   }
-  client.out.array(2);
-  client.out.bulk(String(next));
-  client.out.bulkArray(found);
+  replyScan(client, next, found);
 }
 
 /** The sorted-set command family. */
@@ -1171,11 +1144,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "update"]),
     ],
     summary:
       "Adds members with scores, or updates their scores, creating the sorted set when missing.",
@@ -1191,11 +1160,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "access", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "access", "update"]),
     ],
     summary:
       "Adds an increment to a member's score, adding the member when absent.",
@@ -1210,11 +1175,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "delete"]),
     ],
     summary:
       "Removes members from a sorted set; deletes the key once it is empty.",
@@ -1229,11 +1190,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO"]),
     ],
     summary: "Returns how many members a sorted set holds.",
     complexity: "O(1)",
@@ -1247,11 +1204,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Returns a member's score.",
     complexity: "O(1)",
@@ -1265,11 +1218,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Returns the scores of several members.",
     complexity: "O(N) for N members asked for.",
@@ -1283,11 +1232,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Returns a member's position, counted from the lowest score.",
     complexity: "O(log(N))",
@@ -1301,11 +1246,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Returns a member's position, counted from the highest score.",
     complexity: "O(log(N))",
@@ -1319,11 +1260,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Counts the members whose scores lie in an interval.",
     complexity: "O(log(N))",
@@ -1337,11 +1274,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Counts the members in a lexicographic interval (all scores equal).",
@@ -1356,11 +1289,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Returns members by rank, score interval or lexicographic interval, in either direction.",
@@ -1375,16 +1304,8 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["OW", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["OW", "update"]),
+      keysAt(2, ["RO", "access"]),
     ],
     summary:
       "Stores a range of a sorted set, chosen as ZRANGE chooses it, under another key.",
@@ -1400,11 +1321,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary: "Returns members by rank from the highest score down.",
     complexity: "O(log(N)+M) for M members returned.",
@@ -1423,11 +1340,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Returns the members whose scores lie in an interval, lowest first.",
@@ -1447,11 +1360,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Returns the members whose scores lie in an interval, highest first.",
@@ -1471,11 +1380,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Returns the members in a lexicographic interval, in ascending order.",
@@ -1495,11 +1400,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     summary:
       "Returns the members in a lexicographic interval, in descending order.",
@@ -1519,11 +1420,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "delete"]),
     ],
     summary: "Removes the members in a range of ranks.",
     complexity: "O(log(N)+M) for M members removed.",
@@ -1537,11 +1434,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "delete"]),
     ],
     summary: "Removes the members whose scores lie in an interval.",
     complexity: "O(log(N)+M) for M members removed.",
@@ -1555,11 +1448,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "delete"]),
     ],
     summary: "Removes the members in a lexicographic interval.",
     complexity: "O(log(N)+M) for M members removed.",
@@ -1573,11 +1462,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "access", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "access", "delete"]),
     ],
     summary: "Removes and returns the members with the lowest scores.",
     complexity: "O(log(N)*M) for M members popped.",
@@ -1591,11 +1476,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "fast"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "access", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RW", "access", "delete"]),
     ],
     summary: "Removes and returns the members with the highest scores.",
     complexity: "O(log(N)*M) for M members popped.",
@@ -1687,11 +1568,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["OW", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["OW", "update"]),
       {
         flags: ["RO", "access"],
         beginSearch: { index: 2 },
@@ -1711,11 +1588,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["OW", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["OW", "update"]),
       {
         flags: ["RO", "access"],
         beginSearch: { index: 2 },
@@ -1736,11 +1609,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["OW", "update"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["OW", "update"]),
       {
         flags: ["RO", "access"],
         beginSearch: { index: 2 },
@@ -1781,11 +1650,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     tips: ["nondeterministic_output"],
     summary:
@@ -1801,11 +1666,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-      },
+      keysAt(1, ["RO", "access"]),
     ],
     tips: ["nondeterministic_output"],
     summary: "Walks the members and scores of a sorted set a batch at a time.",
