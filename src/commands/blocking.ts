@@ -21,7 +21,7 @@ import {
   popFromList,
   replyKeyAndElements,
 } from "./lists.ts";
-import { type CommandSpec, keysAt } from "./table.ts";
+import { type CommandSpec, keysAt, keysCounted } from "./table.ts";
 import { Errors, lookupWrite } from "./util.ts";
 import {
   firstSortedSetKey,
@@ -255,11 +255,7 @@ const KEYS_BEFORE_TIMEOUT = [
 ];
 
 /** Key specs of BLMPOP and BZMPOP: numkeys at argv[2]. */
-const NUMKEYS_KEYS = [{
-  flags: ["RW", "access", "delete"],
-  beginSearch: { index: 2 },
-  findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-}];
+const NUMKEYS_KEYS = [keysCounted(2, ["RW", "access", "delete"])];
 
 /** Key specs of BLMOVE and BRPOPLPUSH: a source and a destination. */
 const MOVE_KEYS = [

@@ -8,7 +8,7 @@
 import type { Client } from "../client.ts";
 import { ListValue } from "../store/list.ts";
 import type { RedisValue } from "../store/keyspace.ts";
-import { type CommandSpec, keysAt } from "./table.ts";
+import { type CommandSpec, keysAt, keysCounted } from "./table.ts";
 import {
   Errors,
   integerArg,
@@ -698,11 +698,7 @@ export const listCommands: CommandSpec[] = [
     arity: -4,
     flags: ["write"],
     acl: ["list"],
-    keySpecs: [{
-      flags: ["RW", "access", "delete"],
-      beginSearch: { index: 1 },
-      findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-    }],
+    keySpecs: [keysCounted(1, ["RW", "access", "delete"])],
     summary: "Pops elements from the first non-empty list among several keys.",
     complexity: "O(N+M) for N keys tried and M elements popped.",
     since: "7.0.0",

@@ -17,7 +17,12 @@ import { RedisSet } from "../store/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInteger } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
-import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
+import {
+  type CommandSpec,
+  keysAt,
+  keysCounted,
+  type KeySpec,
+} from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const Messages = {
@@ -665,11 +670,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     acl: ["set"],
-    keySpecs: [{
-      flags: ["RO", "access"],
-      beginSearch: { index: 1 },
-      findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-    }],
+    keySpecs: [keysCounted(1, ["RO", "access"])],
     summary:
       "Counts the members of the intersection of sets, optionally stopping at a limit.",
     complexity:

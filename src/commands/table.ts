@@ -90,6 +90,18 @@ export function keysAt(
   return spec;
 }
 
+/**
+ * A key spec for a `numkeys key [key ...]` group: the count is at
+ * `argv[index]` and the keys follow it (Redis's find_keys keynum).
+ */
+export function keysCounted(index: number, flags: string[]): KeySpec {
+  return {
+    flags,
+    beginSearch: { index },
+    findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
+  };
+}
+
 /** Argument types of COMMAND DOCS. */
 export type ArgType =
   | "string"

@@ -29,7 +29,7 @@ import {
   parseInteger,
 } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
-import { type CommandSpec, keysAt } from "./table.ts";
+import { type CommandSpec, keysAt, keysCounted } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const LONG_MAX = 9223372036854775807n;
@@ -1490,11 +1490,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["write"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RW", "access", "delete"],
-        beginSearch: { index: 1 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(1, ["RW", "access", "delete"]),
     ],
     summary:
       "Pops the lowest- or highest-scored members of the first non-empty sorted set among several keys.",
@@ -1509,11 +1505,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(1, ["RO", "access"]),
     ],
     summary:
       "Returns the union of sorted sets (and sets), with weighted and aggregated scores.",
@@ -1528,11 +1520,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(1, ["RO", "access"]),
     ],
     summary:
       "Returns the intersection of sorted sets (and sets), with weighted and aggregated scores.",
@@ -1548,11 +1536,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(1, ["RO", "access"]),
     ],
     summary:
       "Returns the members of the first sorted set found in none of the others.",
@@ -1569,11 +1553,7 @@ export const zsetCommands: CommandSpec[] = [
     acl: ["sortedset"],
     keySpecs: [
       keysAt(1, ["OW", "update"]),
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(2, ["RO", "access"]),
     ],
     summary: "Stores the union of sorted sets (and sets) under a key.",
     complexity: "O(N)+O(M*log(M)) for N input members and M result members.",
@@ -1589,11 +1569,7 @@ export const zsetCommands: CommandSpec[] = [
     acl: ["sortedset"],
     keySpecs: [
       keysAt(1, ["OW", "update"]),
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(2, ["RO", "access"]),
     ],
     summary: "Stores the intersection of sorted sets (and sets) under a key.",
     complexity:
@@ -1610,11 +1586,7 @@ export const zsetCommands: CommandSpec[] = [
     acl: ["sortedset"],
     keySpecs: [
       keysAt(1, ["OW", "update"]),
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 2 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(2, ["RO", "access"]),
     ],
     summary: "Stores the difference of sorted sets under a key.",
     complexity:
@@ -1630,11 +1602,7 @@ export const zsetCommands: CommandSpec[] = [
     flags: ["readonly"],
     acl: ["sortedset"],
     keySpecs: [
-      {
-        flags: ["RO", "access"],
-        beginSearch: { index: 1 },
-        findKeys: { keynumidx: 0, firstkey: 1, keystep: 1 },
-      },
+      keysCounted(1, ["RO", "access"]),
     ],
     summary:
       "Counts the members of the intersection of sorted sets, stopping at an optional limit.",
