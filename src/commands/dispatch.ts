@@ -137,16 +137,18 @@ export function call(
 ): void {
   const stats = server.stats;
   const errorsBefore = stats.totalErrorReplies;
-  // Inside a read batch `now` was sampled for us (Server.beginBatch), and
-  // fast commands share the batch's clock readings (Server.batchClock).
+  // Inside a read batch `now` was sampled for us (Server.beginBatch) and
+  // durations come from Date.now() (see Server.settleUntimed): runs of fast
+  // commands share one reading, any other command gets its own interval.
+  // Outside a batch (timers, resumed clients) performance.now() times it.
   const inBatch = server.batchClock !== 0;
-  const timed = !inBatch || !spec.flags.includes("fast");
+  const fast = inBatch && spec.flags.includes("fast");
   let started = 0;
   if (!inBatch) {
     server.now = Date.now();
     started = performance.now();
-  } else if (timed) {
-    started = performance.now();
+  } else if (!fast) {
+    started = Date.now();
     server.settleUntimed(started);
   }
   const skipReply = client.replyMode !== "on";
@@ -166,10 +168,12 @@ export function call(
   }
   const s = stats.command(fullName);
   s.calls++;
-  if (timed) {
-    const ended = performance.now();
+  if (!inBatch) {
+    s.usec += (performance.now() - started) * 1000;
+  } else if (!fast) {
+    const ended = Date.now();
     s.usec += (ended - started) * 1000;
-    if (inBatch) server.batchClock = ended;
+    server.batchClock = ended;
   } else {
     server.untimed.push(s);
   }

@@ -177,12 +177,16 @@ function set(client: Client, argv: string[]): void {
   }
   const key = argv[1];
   if (options.get && !replyString(client, key)) return;
-  const found = lookupWrite(client, key) !== undefined;
-  if ((options.nx && found) || (options.xx && !found)) {
-    if (!options.get) client.out.null();
-    return;
-  }
   const db = client.db;
+  // The lookup decides NX/XX and first expires a stale key, as Redis's does;
+  // a plain SET in a database without TTLs needs neither (the hot path).
+  if (options.nx || options.xx || db.expires.size !== 0) {
+    const found = lookupWrite(client, key) !== undefined;
+    if ((options.nx && found) || (options.xx && !found)) {
+      if (!options.get) client.out.null();
+      return;
+    }
+  }
   if (options.keepTtl) db.overwrite(key, argv[2]);
   else db.set(key, argv[2]);
   if (at !== -1) db.setExpire(key, at);
