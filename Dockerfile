@@ -11,7 +11,9 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Not `npm ci`: it refuses the lock npm writes for the deno and bun packages
+# (their other-platform optional packages are not in it); install works.
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN node_modules/.bin/bun build --compile --minify --outfile /out/redeno main.ts \
  && /out/redeno --version \

@@ -59,6 +59,7 @@ const USAGE = `Usage: deno task bench [options]
 })
   -c, --clients N           parallel connections (default 50)
   -r, --rounds N            runs per server and test; the median is kept (default 3)
+  --keyspace N              draw keys at random from N (redis-benchmark -r), e.g. 1000000
   --markdown                print the result as a markdown table
   -h, --help                this text`;
 
@@ -69,6 +70,8 @@ export interface CompareOptions {
   tests: string[];
   pipelines: number[];
   clients: number;
+  /** Random keys drawn from this many (redis-benchmark -r); 0 = one key. */
+  keyspace: number;
   rounds: number;
 }
 
@@ -109,9 +112,11 @@ export async function runBenchmark(
   pipeline: number,
   requests: number,
   clients: number,
+  keyspace = 0,
 ): Promise<Map<string, number>> {
   const child = new Deno.Command("redis-benchmark", {
     args: [
+      ...(keyspace > 0 ? ["-r", String(keyspace)] : []),
       "-h",
       "127.0.0.1",
       "-p",
@@ -173,6 +178,7 @@ export async function compare(
             pipeline,
             requests,
             options.clients,
+            options.keyspace,
           );
           for (const [reported, rps] of results) {
             if (!samples.has(reported)) {
@@ -255,6 +261,7 @@ export function parseOptions(
       },
       clients: { type: "string", short: "c", default: "50" },
       rounds: { type: "string", short: "r", default: "3" },
+      keyspace: { type: "string", default: "0" },
       markdown: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -276,6 +283,9 @@ export function parseOptions(
     ),
     clients: positiveInt("--clients", values.clients),
     rounds: positiveInt("--rounds", values.rounds),
+    keyspace: values.keyspace === "0"
+      ? 0
+      : positiveInt("--keyspace", values.keyspace),
     markdown: values.markdown,
   };
 }
