@@ -4,7 +4,7 @@
  * @module
  */
 
-import { binaryToBytes } from "../../src/protocol/binary.ts";
+import { binaryToBytes, bytesToBinary } from "../../src/protocol/binary.ts";
 import { ReplyDecoder, type RespValue } from "../../src/protocol/decoder.ts";
 
 /** Encodes argv as a RESP multibulk request. Strings are binary strings. */
@@ -148,6 +148,28 @@ export class RespClient {
       this.conn.close();
     } catch {
       // already closed
+    }
+  }
+}
+
+/**
+ * Sends each command to both clients (redeno's first, then the oracle's) and
+ * asserts the exact reply bytes match, naming the command on a mismatch.
+ */
+export async function assertSameReplies(
+  actual: RespClient,
+  expected: RespClient,
+  commands: (string | number)[][],
+): Promise<void> {
+  for (const argv of commands) {
+    const got = bytesToBinary(await actual.callRaw(...argv));
+    const want = bytesToBinary(await expected.callRaw(...argv));
+    if (got !== want) {
+      throw new Error(
+        `${argv.join(" ")}: redeno replied ${JSON.stringify(got)}, redis ${
+          JSON.stringify(want)
+        }`,
+      );
     }
   }
 }

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { bytesToBinary } from "../../src/protocol/binary.ts";
+import { assertSameReplies } from "../helpers/resp_client.ts";
 import { startRedeno, startRedis } from "../helpers/servers.ts";
 
 /** Waits for the process to exit by itself (or kills it after `ms`). */
@@ -25,26 +26,18 @@ Deno.test("SHUTDOWN argument errors match Redis", async () => {
   const [redeno, redis] = await Promise.all([startRedeno(), startRedis()]);
   const [a, b] = await Promise.all([redeno.connect(), redis.connect()]);
   try {
-    for (
-      const argv of [
-        ["SHUTDOWN", "foo"],
-        ["SHUTDOWN", "NOSAVE", "SAVE"],
-        ["SHUTDOWN", "ABORT"],
-        ["SHUTDOWN", "abort", "ABORT"],
-        ["SHUTDOWN", "SAVE", "ABORT"],
-        ["SHUTDOWN", "NOW", "ABORT"],
-        ["SHUTDOWN", "FORCE", "ABORT"],
-        ["SHUTDOWN", "NOW", "foo"],
-        ["DEBUG", "SLEEP", "0"],
-        ["DEBUG"],
-      ]
-    ) {
-      assert.equal(
-        bytesToBinary(await a.callRaw(...argv)),
-        bytesToBinary(await b.callRaw(...argv)),
-        argv.join(" "),
-      );
-    }
+    await assertSameReplies(a, b, [
+      ["SHUTDOWN", "foo"],
+      ["SHUTDOWN", "NOSAVE", "SAVE"],
+      ["SHUTDOWN", "ABORT"],
+      ["SHUTDOWN", "abort", "ABORT"],
+      ["SHUTDOWN", "SAVE", "ABORT"],
+      ["SHUTDOWN", "NOW", "ABORT"],
+      ["SHUTDOWN", "FORCE", "ABORT"],
+      ["SHUTDOWN", "NOW", "foo"],
+      ["DEBUG", "SLEEP", "0"],
+      ["DEBUG"],
+    ]);
   } finally {
     a.close();
     b.close();
