@@ -11,6 +11,7 @@ import {
   MutableString,
   stringOf,
   type StringValue,
+  unconvertedString,
 } from "../store/string.ts";
 import {
   addLongDouble,
@@ -477,8 +478,10 @@ function incrbyfloat(client: Client, argv: string[]): void {
     return;
   }
   const text = formatLongDouble(sum);
-  if (found === undefined) client.db.set(key, text);
-  else client.db.overwrite(key, text);
+  // Redis stores the result without its int conversion: "3" reports embstr.
+  const value = unconvertedString(text);
+  if (found === undefined) client.db.set(key, value);
+  else client.db.overwrite(key, value);
   client.server.dirty++;
   client.out.bulk(text);
 }

@@ -7,11 +7,10 @@
 
 import type { HashValue } from "./hash.ts";
 import type { RedisValue } from "./keyspace.ts";
+import { EMBSTR_MAX } from "./string.ts";
 import type { RedisSet } from "./set.ts";
 import type { SortedSet } from "./zset.ts";
 
-/** Longest string Redis stores as embstr. */
-const EMBSTR_MAX = 44;
 const STRICT_LONG = /^(0|-?[1-9][0-9]{0,18})$/;
 
 /** True when Redis would keep `s` in its int encoding (string2l succeeds). */
@@ -27,7 +26,7 @@ export function objectEncoding(value: RedisValue): string {
     if (isLongEncodable(value)) return "int";
     return value.length <= EMBSTR_MAX ? "embstr" : "raw";
   }
-  if (value.type === "string") return "raw"; // changed in place, as Redis's raw
+  if (value.type === "string") return value.encoding;
   if (value.type === "list") return "quicklist"; // Redis 7.0: at any size
   if (value.type === "hash") return (value as HashValue).encoding;
   if (value.type === "zset") return (value as SortedSet).encoding;

@@ -42,7 +42,11 @@ export function isString(value: RedisValue): value is StringValue {
  */
 export function cloneValue(value: RedisValue): RedisValue {
   if (typeof value === "string") return value; // immutable
-  if (value.type === "string") return new MutableString(value.view());
+  if (value.type === "string") {
+    const copy = new MutableString(value.view());
+    copy.encoding = value.encoding;
+    return copy;
+  }
   if (value instanceof HashValue) return value.clone();
   if (value instanceof ListValue) return value.clone();
   if (value instanceof SortedSet) return value.clone();

@@ -12,6 +12,11 @@ import { binaryToBytes, bytesToBinary } from "../protocol/binary.ts";
 /** A string value edited in place. */
 export class MutableString {
   readonly type = "string";
+  /**
+   * The encoding Redis would report: raw once edited in place, embstr for a
+   * short value Redis stores without its integer conversion (INCRBYFLOAT).
+   */
+  encoding: "raw" | "embstr" = "raw";
   /** Backing store; bytes past `length` are spare capacity. */
   bytes: Uint8Array;
   length: number;
@@ -79,7 +84,28 @@ export function stringLength(value: StringValue): number {
   return value.length;
 }
 
-/** A mutable form of the value: itself if already mutable, else a copy. */
+/**
+ * A mutable form of the value for an in-place edit: itself if already
+ * mutable, else a copy. Either way it is now raw-encoded, as Redis makes a
+ * string it edits in place.
+ */
 export function mutableOf(value: StringValue): MutableString {
-  return typeof value === "string" ? new MutableString(value) : value;
+  if (typeof value === "string") return new MutableString(value);
+  value.encoding = "raw";
+  return value;
+}
+
+/** Longest string Redis stores as embstr. */
+export const EMBSTR_MAX = 44;
+
+/**
+ * A value Redis stores as a plain string object, without converting an
+ * integer-looking one to its int encoding (INCRBYFLOAT's result): such a value
+ * reports embstr. Others are kept as ordinary binary strings.
+ */
+export function unconvertedString(text: string): StringValue {
+  if (text.length > EMBSTR_MAX || !/^-?\d+$/.test(text)) return text;
+  const value = new MutableString(text);
+  value.encoding = "embstr";
+  return value;
 }
