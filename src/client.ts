@@ -113,9 +113,11 @@ export class Client implements ConnectionHandler {
       this.server.endBatch();
     }
     this.decoder.retain();
-    // This client's own replies go now; others that got output (pub/sub,
-    // unblocked clients) were marked pending.
-    if (this.kind === "normal" || !this.checkOutputLimit()) this.flush();
+    // This client's own replies go now, unless they broke its class's output
+    // limit (checked as Redis checks when replies are added: before they are
+    // written); others that got output (pub/sub, unblocked clients) were
+    // marked pending.
+    if (!this.checkOutputLimit()) this.flush();
     this.server.flushPending();
     return this.writing;
   }

@@ -25,12 +25,7 @@ import {
 import { isString } from "../store/keyspace.ts";
 import { mutableOf, MutableString, type StringValue } from "../store/string.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
-import {
-  type CommandSpec,
-  type KeyReference,
-  keysAt,
-  type KeySpec,
-} from "./table.ts";
+import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range";
@@ -404,11 +399,6 @@ function bitfieldKeys(argv: string[]): KeyReference[] {
   }];
 }
 
-/** A key spec for the single key at argv[1]. */
-function firstKey(flags: string[], notes?: string): KeySpec {
-  return keysAt(1, flags, { notes });
-}
-
 /** Bitmap commands for the command table. */
 export const bitopsCommands: CommandSpec[] = [
   {
@@ -416,7 +406,7 @@ export const bitopsCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write", "denyoom"],
     acl: ["bitmap"],
-    keySpecs: [firstKey(["RW", "access", "update"])],
+    keySpecs: [keysAt(1, ["RW", "access", "update"])],
     summary:
       "Sets or clears one bit of a string value, growing it as needed; returns the bit's old value.",
     complexity: "O(1)",
@@ -429,7 +419,7 @@ export const bitopsCommands: CommandSpec[] = [
     arity: 3,
     flags: ["readonly", "fast"],
     acl: ["bitmap"],
-    keySpecs: [firstKey(["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns one bit of a string value (0 past its end).",
     complexity: "O(1)",
     since: "2.2.0",
@@ -441,7 +431,7 @@ export const bitopsCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     acl: ["bitmap"],
-    keySpecs: [firstKey(["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary:
       "Counts the set bits of a string value, optionally within a byte or bit range.",
     complexity: "O(N)",
@@ -454,7 +444,7 @@ export const bitopsCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     acl: ["bitmap"],
-    keySpecs: [firstKey(["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary:
       "Finds the first set or clear bit of a string value, optionally within a byte or bit range.",
     complexity: "O(N)",
@@ -484,10 +474,9 @@ export const bitopsCommands: CommandSpec[] = [
     flags: ["write", "denyoom"],
     acl: ["bitmap"],
     keySpecs: [
-      firstKey(
-        ["RW", "access", "update", "variable_flags"],
-        "This command allows both access and modification of the key",
-      ),
+      keysAt(1, ["RW", "access", "update", "variable_flags"], {
+        notes: "This command allows both access and modification of the key",
+      }),
     ],
     summary:
       "Reads, writes and increments integers of any width up to 64 bits at any bit offset of a string value.",
@@ -502,7 +491,7 @@ export const bitopsCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly", "fast"],
     acl: ["bitmap"],
-    keySpecs: [firstKey(["RO", "access"])],
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary:
       "Reads integers at bit offsets of a string value (BITFIELD's GET only).",
     complexity: "O(1) for each operation",

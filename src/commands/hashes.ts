@@ -15,7 +15,7 @@ import {
 } from "../util/long_double.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
-import type { CommandSpec } from "./table.ts";
+import { type CommandSpec, keysAt } from "./table.ts";
 import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -385,15 +385,6 @@ function hscan(client: Client, argv: string[]): void {
   replyScan(client, step.cursor, found);
 }
 
-/** The key spec of a command whose only key is argv[1]. */
-function firstKey(flags: string[]): CommandSpec["keySpecs"] {
-  return [{
-    flags,
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  }];
-}
-
 /** An entry of the hash group. */
 function entry(
   name: string,
@@ -411,7 +402,7 @@ function entry(
     arity,
     flags,
     acl: ["hash"],
-    keySpecs: firstKey(keyFlags),
+    keySpecs: [keysAt(1, keyFlags)],
     summary,
     complexity,
     since,

@@ -414,11 +414,6 @@ function persist(client: Client, argv: string[]): void {
   client.out.integer(removed ? 1 : 0);
 }
 
-/** The key spec of a command whose only key is argument 1, with `flags`. */
-function firstKey(...flags: string[]): KeySpec[] {
-  return [keysAt(1, flags)];
-}
-
 /** The key spec of a command whose arguments from 1 on are all keys. */
 function allKeys(...flags: string[]): KeySpec[] {
   return [keysAt(1, flags, { lastkey: -1 })];
@@ -446,7 +441,7 @@ function expireEntry(
     arity: -3,
     flags: ["write", "fast"],
     acl: ["keyspace"],
-    keySpecs: firstKey("RW", "update"),
+    keySpecs: [keysAt(1, ["RW", "update"])],
     summary,
     complexity: "O(1)",
     since,
@@ -471,7 +466,7 @@ function ttlEntry(
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["keyspace"],
-    keySpecs: firstKey("RO", "access"),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     ...(relative ? { tips: ["nondeterministic_output"] } : {}),
     summary,
     complexity: "O(1)",
@@ -548,7 +543,7 @@ export const keyCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["keyspace"],
-    keySpecs: firstKey("RO"),
+    keySpecs: [keysAt(1, ["RO"])],
     summary: "Returns the type of the value stored at a key.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -630,7 +625,7 @@ export const keyCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "fast"],
     acl: ["keyspace"],
-    keySpecs: firstKey("RW", "access", "update"),
+    keySpecs: [keysAt(1, ["RW", "access", "update"])],
     summary: "Moves a key to another database.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -722,7 +717,7 @@ export const keyCommands: CommandSpec[] = [
     arity: 2,
     flags: ["write", "fast"],
     acl: ["keyspace"],
-    keySpecs: firstKey("RW", "update"),
+    keySpecs: [keysAt(1, ["RW", "update"])],
     summary: "Removes a key's expiry.",
     complexity: "O(1)",
     since: "2.2.0",

@@ -475,18 +475,9 @@ function lmpop(client: Client, argv: string[]): void {
   client.out.nullArray();
 }
 
-/** One key spec for commands whose only key is argv[1]. */
-function firstKey(flags: string[]) {
-  return [{
-    flags,
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  }];
-}
-
 /** Key specs of LMOVE and RPOPLPUSH: a source and a destination. */
 const MOVE_KEY_SPECS = [
-  ...firstKey(["RW", "access", "delete"]),
+  ...[keysAt(1, ["RW", "access", "delete"])],
   keysAt(2, ["RW", "insert"]),
 ];
 
@@ -497,7 +488,7 @@ export const listCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Prepends one or more elements to a list, creating it if needed.",
     complexity: "O(1) per element pushed.",
     since: "1.0.0",
@@ -509,7 +500,7 @@ export const listCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Appends one or more elements to a list, creating it if needed.",
     complexity: "O(1) per element pushed.",
     since: "1.0.0",
@@ -521,7 +512,7 @@ export const listCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Prepends elements to a list only when the list already exists.",
     complexity: "O(1) per element pushed.",
     since: "2.2.0",
@@ -533,7 +524,7 @@ export const listCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Appends elements to a list only when the list already exists.",
     complexity: "O(1) per element pushed.",
     since: "2.2.0",
@@ -545,7 +536,7 @@ export const listCommands: CommandSpec[] = [
     arity: -2,
     flags: ["write", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "access", "delete"]),
+    keySpecs: [keysAt(1, ["RW", "access", "delete"])],
     summary:
       "Removes and returns the first elements of a list; deletes it once empty.",
     complexity: "O(N) for N elements popped.",
@@ -558,7 +549,7 @@ export const listCommands: CommandSpec[] = [
     arity: -2,
     flags: ["write", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "access", "delete"]),
+    keySpecs: [keysAt(1, ["RW", "access", "delete"])],
     summary:
       "Removes and returns the last elements of a list; deletes it once empty.",
     complexity: "O(N) for N elements popped.",
@@ -571,7 +562,7 @@ export const listCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["list"],
-    keySpecs: firstKey(["RO"]),
+    keySpecs: [keysAt(1, ["RO"])],
     summary: "Returns the number of elements in a list.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -583,7 +574,7 @@ export const listCommands: CommandSpec[] = [
     arity: 4,
     flags: ["readonly"],
     acl: ["list"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns the elements of a list between two indexes.",
     complexity: "O(N) for N elements returned; reaching the start costs O(1).",
     since: "1.0.0",
@@ -595,7 +586,7 @@ export const listCommands: CommandSpec[] = [
     arity: 3,
     flags: ["readonly"],
     acl: ["list"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns the element of a list at an index.",
     complexity: "O(1) at any index.",
     since: "1.0.0",
@@ -607,7 +598,7 @@ export const listCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write", "denyoom"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "update"]),
+    keySpecs: [keysAt(1, ["RW", "update"])],
     summary: "Replaces the element of a list at an index.",
     complexity: "O(1) at any index.",
     since: "1.0.0",
@@ -619,7 +610,7 @@ export const listCommands: CommandSpec[] = [
     arity: 5,
     flags: ["write", "denyoom"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary: "Inserts an element before or after the first copy of a pivot.",
     complexity: "O(N) where N is the distance to the pivot.",
     since: "2.2.0",
@@ -631,7 +622,7 @@ export const listCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "delete"]),
+    keySpecs: [keysAt(1, ["RW", "delete"])],
     summary: "Removes copies of an element from a list, from either end.",
     complexity: "O(N) where N is the length of the list.",
     since: "1.0.0",
@@ -643,7 +634,7 @@ export const listCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write"],
     acl: ["list"],
-    keySpecs: firstKey(["RW", "delete"]),
+    keySpecs: [keysAt(1, ["RW", "delete"])],
     summary: "Keeps only the elements of a list between two indexes.",
     complexity: "O(N) where N is the number of elements removed.",
     since: "1.0.0",
@@ -655,7 +646,7 @@ export const listCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     acl: ["list"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns the indexes of the elements of a list equal to a value.",
     complexity:
       "O(N) where N is the number of elements compared (MAXLEN bounds it).",

@@ -637,16 +637,6 @@ function setKeys(argv: string[]): KeyReference[] {
   }];
 }
 
-/** The key spec of a command whose only key is argv[1]. */
-function firstKey(flags: string[], notes?: string): CommandSpec["keySpecs"] {
-  return [{
-    flags,
-    ...(notes === undefined ? {} : { notes }),
-    beginSearch: { index: 1 },
-    findKeys: { lastkey: 0, keystep: 1, limit: 0 },
-  }];
-}
-
 /** Entries shared by INCR, DECR, INCRBY, DECRBY and INCRBYFLOAT. */
 function counter(
   name: string,
@@ -660,7 +650,7 @@ function counter(
     arity,
     flags: ["write", "denyoom", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RW", "access", "update"]),
+    keySpecs: [keysAt(1, ["RW", "access", "update"])],
     summary,
     complexity: "O(1)",
     since,
@@ -676,7 +666,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns the string value of a key.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -688,10 +678,11 @@ export const stringCommands: CommandSpec[] = [
     arity: -3,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: firstKey(
-      ["RW", "access", "update", "variable_flags"],
-      RW_ACCESS_UPDATE,
-    ),
+    keySpecs: [
+      keysAt(1, ["RW", "access", "update", "variable_flags"], {
+        notes: RW_ACCESS_UPDATE,
+      }),
+    ],
     summary:
       "Sets the string value of a key, with optional conditions and expiry; can return the previous value.",
     complexity: "O(1)",
@@ -705,10 +696,11 @@ export const stringCommands: CommandSpec[] = [
     arity: -2,
     flags: ["write", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(
-      ["RW", "access", "update"],
-      "RW and UPDATE because it changes the TTL",
-    ),
+    keySpecs: [
+      keysAt(1, ["RW", "access", "update"], {
+        notes: "RW and UPDATE because it changes the TTL",
+      }),
+    ],
     summary: "Returns the string value of a key and sets or clears its expiry.",
     complexity: "O(1)",
     since: "6.2.0",
@@ -720,7 +712,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 2,
     flags: ["write", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RW", "access", "delete"]),
+    keySpecs: [keysAt(1, ["RW", "access", "delete"])],
     summary: "Returns the string value of a key and deletes the key.",
     complexity: "O(1)",
     since: "6.2.0",
@@ -732,7 +724,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "denyoom", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RW", "access", "update"]),
+    keySpecs: [keysAt(1, ["RW", "access", "update"])],
     summary: "Sets a new string value and returns the previous one.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -787,7 +779,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "denyoom", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["OW", "insert"]),
+    keySpecs: [keysAt(1, ["OW", "insert"])],
     summary: "Sets the string value of a key only when the key is missing.",
     complexity: "O(1)",
     since: "1.0.0",
@@ -799,7 +791,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: firstKey(["OW", "update"]),
+    keySpecs: [keysAt(1, ["OW", "update"])],
     summary: "Sets a string value with an expiry in seconds.",
     complexity: "O(1)",
     since: "2.0.0",
@@ -811,7 +803,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: firstKey(["OW", "update"]),
+    keySpecs: [keysAt(1, ["OW", "update"])],
     summary: "Sets a string value with an expiry in milliseconds.",
     complexity: "O(1)",
     since: "2.6.0",
@@ -823,7 +815,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "denyoom", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RW", "insert"]),
+    keySpecs: [keysAt(1, ["RW", "insert"])],
     summary:
       "Appends a string to the value of a key, creating the key when missing.",
     complexity:
@@ -837,7 +829,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 2,
     flags: ["readonly", "fast"],
     acl: ["string"],
-    keySpecs: firstKey(["RO"]),
+    keySpecs: [keysAt(1, ["RO"])],
     summary: "Returns the length of a string value.",
     complexity: "O(1)",
     since: "2.2.0",
@@ -849,7 +841,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["readonly"],
     acl: ["string"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns a substring of a string value.",
     complexity:
       "O(N) where N is the length of the returned string, bounded by the length of the value.",
@@ -862,7 +854,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["readonly"],
     acl: ["string"],
-    keySpecs: firstKey(["RO", "access"]),
+    keySpecs: [keysAt(1, ["RO", "access"])],
     summary: "Returns a substring of a string value (old name of GETRANGE).",
     complexity:
       "O(N) where N is the length of the returned string, bounded by the length of the value.",
@@ -878,7 +870,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["write", "denyoom"],
     acl: ["string"],
-    keySpecs: firstKey(["RW", "update"]),
+    keySpecs: [keysAt(1, ["RW", "update"])],
     summary:
       "Overwrites part of a string value from an offset, zero-padding as needed.",
     complexity:
