@@ -3,7 +3,7 @@
 # package.json (npm), and nothing else.
 
 SYSTEM_DENO := $(shell command -v deno 2>/dev/null)
-DENO ?= $(if $(SYSTEM_DENO),$(SYSTEM_DENO),node_modules/.bin/deno)
+DENO ?= $(if $(SYSTEM_DENO),$(SYSTEM_DENO),node_modules/deno/deno)
 BUN ?= node_modules/.bin/bun
 STAMP := node_modules/.install-stamp
 DENO_RUN := $(DENO) run --allow-net --allow-read --allow-write --allow-env --allow-sys
