@@ -477,7 +477,7 @@ function lmpop(client: Client, argv: string[]): void {
 
 /** Key specs of LMOVE and RPOPLPUSH: a source and a destination. */
 const MOVE_KEY_SPECS = [
-  ...[keysAt(1, ["RW", "access", "delete"])],
+  keysAt(1, ["RW", "access", "delete"]),
   keysAt(2, ["RW", "insert"]),
 ];
 
