@@ -10,25 +10,6 @@
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 
-/** Keyspace event classes, with Redis's bit values (NOTIFY_* in server.h). */
-export const NotifyClass = {
-  keyspace: 1 << 0,
-  keyevent: 1 << 1,
-  generic: 1 << 2,
-  string: 1 << 3,
-  list: 1 << 4,
-  set: 1 << 5,
-  hash: 1 << 6,
-  zset: 1 << 7,
-  expired: 1 << 8,
-  evicted: 1 << 9,
-  stream: 1 << 10,
-  keyMiss: 1 << 11,
-  loaded: 1 << 12,
-  module: 1 << 13,
-  new: 1 << 14,
-} as const;
-
 /**
  * Records that `key` in `db` was changed by a write (or removed by expiry,
  * FLUSHDB and the like): every write site calls it once per key it changed.
@@ -41,8 +22,8 @@ export function signalModifiedKey(
 }
 
 /**
- * Fires keyspace event `event` of class `type` (one {@linkcode NotifyClass}
- * bit) for `key` in database `dbid`, after the change is made.
+ * Fires keyspace event `event` of class `type` (one `Notify` bit from
+ * src/config.ts) for `key` in database `dbid`, after the change is made.
  */
 export function notifyKeyspaceEvent(
   _server: Server,
