@@ -16,6 +16,7 @@ import { ReplyWriter } from "./protocol/writer.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 import type { Waiter } from "./blocking.ts";
+import { ClientSubscriptions, forgetClient } from "./pubsub.ts";
 
 /** Output buffer classes of `client-output-buffer-limit`. */
 export type ClientClass = "normal" | "replica" | "pubsub";
@@ -51,8 +52,10 @@ export class Client implements ConnectionHandler {
   closeAfterReply = false;
   /** Set once the client is closed or being closed. */
   isClosed = false;
-  /** The client class for output buffer limits. */
+  /** The client class for output buffer limits ("pubsub" while subscribed). */
   kind: ClientClass = "normal";
+  /** SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE subscriptions (src/pubsub.ts). */
+  readonly subscriptions = new ClientSubscriptions();
   /** False until AUTH succeeds, when the default user has a password (requirepass). */
   get authenticated(): boolean {
     return !this.decoder.authRequired;
@@ -165,6 +168,7 @@ export class Client implements ConnectionHandler {
     this.noEvict = false;
     this.noTouch = false;
     this.authenticated = this.server.requirePass() === "";
+    forgetClient(this);
   }
 
   private protocolFailure(error: unknown): void {

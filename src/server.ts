@@ -17,6 +17,7 @@ import { installConfigHooks } from "./config_apply.ts";
 import { InstantaneousMetrics } from "./info.ts";
 import type { ServerLog } from "./log.ts";
 import type { Connection, Listener, NetAdapter } from "./net/types.ts";
+import { forgetClient, PubSub } from "./pubsub.ts";
 import type { RequestLimits } from "./protocol/decoder.ts";
 import { type CommandStats, Stats } from "./stats.ts";
 import { IdleCollector } from "./util/gc.ts";
@@ -122,6 +123,8 @@ export class Server {
   readonly postponed = new Set<Client>();
   /** Clients blocked on keys (BLPOP, BZPOPMIN...). */
   readonly blocking: Blocking = new Blocking(this);
+  /** Pub/Sub subscribers by channel, pattern and shard channel. */
+  readonly pubsub = new PubSub();
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -335,6 +338,7 @@ export class Server {
     this.pending.delete(client);
     this.postponed.delete(client);
     this.blocking.forget(client);
+    forgetClient(client);
     this.freeFds.push(client.fd);
   }
 
@@ -423,6 +427,8 @@ export class Server {
       this.stats.expiredKeys,
       () => process.memoryUsage().heapUsed,
     );
+    // Messages published from here (keyspace events of expired keys) go now.
+    this.flushPending();
   }
 
   /**

@@ -19,7 +19,12 @@ function ping(client: Client, argv: string[]): void {
     client.out.error("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (argv.length === 1) client.out.simple("PONG");
+  if (client.protover === 2 && client.subscriptions.total > 0) {
+    // In RESP2 subscribed mode a reply must look like a message.
+    client.out.array(2);
+    client.out.bulk("pong");
+    client.out.bulk(argv.length === 1 ? "" : argv[1]);
+  } else if (argv.length === 1) client.out.simple("PONG");
   else client.out.bulk(argv[1]);
 }
 

@@ -72,6 +72,19 @@ function lookup(
   return { spec: sub, fullName: `${top.name}|${sub.name}` };
 }
 
+/** What a RESP2 client may run while subscribed (Redis's processCommand). */
+const ALLOWED_WHEN_SUBSCRIBED = new Set([
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
+
 /** Runs one command from `client`. */
 export function execute(server: Server, client: Client, argv: string[]): void {
   const found = lookup(server, client, argv);
@@ -101,7 +114,18 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     );
     return;
   }
-  // RESP2 pub/sub context checks go here (only (P|S)SUBSCRIBE, PING... allowed).
+  if (
+    client.protover === 2 && client.subscriptions.total > 0 &&
+    !ALLOWED_WHEN_SUBSCRIBED.has(fullName)
+  ) {
+    reject(
+      server,
+      client,
+      `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      fullName,
+    );
+    return;
+  }
   if (server.pause && server.isPausedFor(client, spec)) {
     // Held back, not dropped: the client reads no further until it runs.
     client.postponed = argv;

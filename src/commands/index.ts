@@ -16,6 +16,7 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
 import { objectCommands } from "./object.ts";
+import { pubsubCommands } from "./pubsub.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
@@ -44,5 +45,6 @@ export function buildCommandTable(): CommandTable {
   table.register(hyperloglogCommands);
   table.register(commandCommands);
   table.register(configCommands);
+  table.register(pubsubCommands);
   return table;
 }
