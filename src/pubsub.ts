@@ -11,6 +11,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
 import { globMatch } from "./util/glob.ts";
@@ -40,6 +41,31 @@ export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
   readonly shardChannels = new Map<string, Set<Client>>();
+  /** Subscribers with messages not yet handed to their sockets. */
+  private readonly unsent = new Set<Client>();
+  private flushScheduled = false;
+
+  /**
+   * Notes that `client` got a message. Its output is written once the
+   * events already queued have run (setImmediate), as Redis writes replies
+   * before it sleeps: messages of many publishers, each in its own read
+   * event, then leave in one socket write per subscriber instead of one per
+   * publisher.
+   */
+  markUnsent(client: Client): void {
+    this.unsent.add(client);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushUnsent());
+  }
+
+  private flushUnsent(): void {
+    this.flushScheduled = false;
+    for (const client of this.unsent) {
+      if (!client.checkOutputLimit()) client.flush();
+    }
+    this.unsent.clear();
+  }
 }
 
 /** Reply words and registries for each subscription kind. */
@@ -213,7 +239,7 @@ function deliver(
     client.out.raw(frame.for(client));
     // Checked at once, as Redis checks on every reply added, so one
     // pipeline of publishes cannot grow a stalled subscriber past its limit.
-    if (!client.checkOutputLimit()) server.markPending(client);
+    if (!client.checkOutputLimit()) server.pubsub.markUnsent(client);
   }
   return receivers;
 }
@@ -222,7 +248,7 @@ function deliver(
  * Publishes `message` on `channel`: first to the channel's subscribers, then
  * to each matching pattern's subscribers (as `pmessage`), as Redis orders
  * them. Returns the number of receivers. Output is sent at the end of the
- * current event (Server.flushPending).
+ * current event (PubSub.markUnsent).
  */
 export function publish(
   server: Server,

@@ -427,8 +427,6 @@ export class Server {
       this.stats.expiredKeys,
       () => process.memoryUsage().heapUsed,
     );
-    // Messages published from here (keyspace events of expired keys) go now.
-    this.flushPending();
   }
 
   /**
