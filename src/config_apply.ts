@@ -26,6 +26,10 @@ export function installConfigHooks(server: Server): void {
     );
     return null;
   });
+  config.onApply(["notify-keyspace-events"], () => {
+    server.notifyFlags = config.number("notify-keyspace-events");
+    return null;
+  });
   config.onApply(["client-output-buffer-limit"], () => {
     readOutputLimits(
       config.string("client-output-buffer-limit"),

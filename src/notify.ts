@@ -7,6 +7,8 @@
  * @module
  */
 
+import { Notify } from "./config.ts";
+import { publish } from "./pubsub.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 
@@ -26,10 +28,18 @@ export function signalModifiedKey(
  * src/config.ts) for `key` in database `dbid`, after the change is made.
  */
 export function notifyKeyspaceEvent(
-  _server: Server,
-  _type: number,
-  _event: string,
-  _key: string,
-  _dbid: number,
+  server: Server,
+  type: number,
+  event: string,
+  key: string,
+  dbid: number,
 ): void {
+  const flags = server.notifyFlags;
+  if ((flags & type) === 0) return;
+  if (flags & Notify.keyspace) {
+    publish(server, `__keyspace@${dbid}__:${key}`, event);
+  }
+  if (flags & Notify.keyevent) {
+    publish(server, `__keyevent@${dbid}__:${event}`, key);
+  }
 }

@@ -125,6 +125,8 @@ export class Server {
   readonly blocking: Blocking = new Blocking(this);
   /** Pub/Sub subscribers by channel, pattern and shard channel. */
   readonly pubsub = new PubSub();
+  /** `notify-keyspace-events` as Notify bits, read on every write. */
+  notifyFlags: number;
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -155,6 +157,7 @@ export class Server {
       db.onCollectionStored = (db, key) =>
         this.blocking.signalKeyAsReady(db, key);
     }
+    this.notifyFlags = config.number("notify-keyspace-events");
     this.requestLimits = {
       protoMaxBulkLen: config.number("proto-max-bulk-len"),
       queryBufferLimit: config.number("client-query-buffer-limit"),
