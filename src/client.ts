@@ -17,6 +17,11 @@ import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 import type { Waiter } from "./blocking.ts";
 import { ClientSubscriptions, forgetClient } from "./pubsub.ts";
+import {
+  discardTransaction,
+  type Transaction,
+  type WatchedKey,
+} from "./multi.ts";
 
 /** Output buffer classes of `client-output-buffer-limit`. */
 export type ClientClass = "normal" | "replica" | "pubsub";
@@ -54,6 +59,12 @@ export class Client implements ConnectionHandler {
   isClosed = false;
   /** The client class for output buffer limits ("pubsub" while subscribed). */
   kind: ClientClass = "normal";
+  /** The open MULTI block, undefined outside MULTI. */
+  transaction: Transaction | undefined;
+  /** A watched key changed: the next EXEC fails (Redis's CLIENT_DIRTY_CAS). */
+  dirtyCas = false;
+  /** Keys this client WATCHes. */
+  watched: WatchedKey[] = [];
   /** SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE subscriptions (src/pubsub.ts). */
   readonly subscriptions = new ClientSubscriptions();
   /** False until AUTH succeeds, when the default user has a password (requirepass). */
@@ -168,6 +179,7 @@ export class Client implements ConnectionHandler {
     this.noEvict = false;
     this.noTouch = false;
     this.authenticated = this.server.requirePass() === "";
+    discardTransaction(this);
     forgetClient(this);
   }
 

@@ -8,6 +8,7 @@
  */
 
 import { Notify } from "./config.ts";
+import { touchWatchedKey } from "./multi.ts";
 import { publish } from "./pubsub.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
@@ -17,10 +18,11 @@ import type { Database } from "./store/keyspace.ts";
  * FLUSHDB and the like): every write site calls it once per key it changed.
  */
 export function signalModifiedKey(
-  _server: Server,
-  _db: Database,
-  _key: string,
+  server: Server,
+  db: Database,
+  key: string,
 ): void {
+  if (server.watches.count !== 0) touchWatchedKey(server, db, key);
 }
 
 /**

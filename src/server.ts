@@ -18,6 +18,7 @@ import { InstantaneousMetrics } from "./info.ts";
 import type { ServerLog } from "./log.ts";
 import type { Connection, Listener, NetAdapter } from "./net/types.ts";
 import { forgetClient, PubSub } from "./pubsub.ts";
+import { unwatchAllKeys, WatchRegistry } from "./multi.ts";
 import type { RequestLimits } from "./protocol/decoder.ts";
 import { type CommandStats, Stats } from "./stats.ts";
 import { IdleCollector } from "./util/gc.ts";
@@ -125,6 +126,10 @@ export class Server {
   readonly blocking: Blocking = new Blocking(this);
   /** Pub/Sub subscribers by channel, pattern and shard channel. */
   readonly pubsub = new PubSub();
+  /** WATCHed keys of every client (src/multi.ts). */
+  readonly watches = new WatchRegistry();
+  /** Set while EXEC runs its queued commands: the clock stands still. */
+  inExec = false;
   /** `notify-keyspace-events` as Notify bits, read on every write. */
   notifyFlags: number;
   /** True once shutdown has begun. */
@@ -341,6 +346,7 @@ export class Server {
     this.pending.delete(client);
     this.postponed.delete(client);
     this.blocking.forget(client);
+    unwatchAllKeys(client);
     forgetClient(client);
     this.freeFds.push(client.fd);
   }
@@ -399,8 +405,10 @@ export class Server {
   isPausedFor(client: Client, spec: CommandSpec): boolean {
     const pause = this.pause;
     if (!pause || client.kind === "replica") return false;
-    return pause.type === "all" || spec.flags.includes("write") ||
-      spec.flags.includes("may_replicate");
+    if (pause.type === "all") return true;
+    // EXEC counts as a write when it would run one (Redis's processCommand).
+    if (spec.name === "exec" && client.transaction?.writes) return true;
+    return spec.flags.includes("write") || spec.flags.includes("may_replicate");
   }
 
   /**

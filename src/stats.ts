@@ -26,6 +26,8 @@ export class Stats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;
+  /** `totalErrorReplies` when a command was last charged with its errors. */
+  errorsCharged = 0;
   readonly commands = new Map<string, CommandStats>();
   /** Error replies by their first word (ERR, WRONGTYPE...). */
   readonly errors = new Map<string, number>();
@@ -55,7 +57,7 @@ export class Stats {
     this.netInputBytes = this.netOutputBytes = 0;
     this.expiredKeys = this.evictedKeys = 0;
     this.keyspaceHits = this.keyspaceMisses = 0;
-    this.totalErrorReplies = 0;
+    this.totalErrorReplies = this.errorsCharged = 0;
     this.commands.clear();
     this.errors.clear();
   }

@@ -79,9 +79,9 @@ function blockOn(
   deadline: number,
   kind: WaiterKind,
 ): void {
-  // When MULTI lands: inside MULTI/EXEC a blocking command does not block;
-  // reply kind.timedOut(client) here instead.
-  client.server.blocking.block(client, keys, deadline, kind);
+  // Inside EXEC nothing may block: the command answers as if it timed out.
+  if (client.server.inExec) kind.timedOut(client);
+  else client.server.blocking.block(client, keys, deadline, kind);
 }
 
 /** BLPOP and BRPOP. */
@@ -141,6 +141,8 @@ function blockingMove(
   const list = lookupList(client, source, true);
   if (list === null) return;
   if (list === undefined) {
+    // Inside EXEC Redis answers a null, not the timeout's null array.
+    if (client.server.inExec) return client.out.null();
     return blockOn(client, [source], deadline, kind);
   }
   const target = lookupList(client, destination, true);

@@ -39,7 +39,9 @@ function clientFlags(client: Client): string {
   let flags = "";
   if (client.kind === "replica") flags += "S";
   if (client.kind === "pubsub") flags += "P";
+  if (client.transaction) flags += "x";
   if (client.postponed || client.blocked) flags += "b";
+  if (client.dirtyCas) flags += "d";
   if (client.closeAfterReply) flags += "c";
   if (client.conn.unix) flags += "U";
   if (client.noEvict) flags += "e";
@@ -73,11 +75,11 @@ export function clientInfoLine(client: Client, argv?: string[]): string {
     `sub=${client.subscriptions.channels.size}`,
     `psub=${client.subscriptions.patterns.size}`,
     `ssub=${client.subscriptions.shardChannels.size}`,
-    "multi=-1",
+    `multi=${client.transaction ? client.transaction.commands.length : -1}`,
     `qbuf=${qbuf}`,
     `qbuf-free=${Math.max(0, client.decoder.capacity - qbuf)}`,
     `argv-mem=${argvMem}`,
-    "multi-mem=0",
+    `multi-mem=${client.transaction?.argvBytes ?? 0}`,
     `rbs=${READ_BUFFER_SIZE}`,
     `rbp=${client.readPeak}`,
     `obl=${obl}`,

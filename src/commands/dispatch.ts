@@ -6,6 +6,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { discardTransaction } from "../multi.ts";
 import type { Server } from "../server.ts";
 import type { CommandSpec } from "./table.ts";
 
@@ -35,7 +36,18 @@ function reject(
   fullName?: string,
 ): void {
   if (fullName) server.stats.command(fullName).rejectedCalls++;
+  if (fullName === "exec") {
+    // A refused EXEC ends the transaction, inside MULTI or not (Redis's
+    // execCommandAbort), quoting the reason without its ERR code.
+    discardTransaction(client);
+    const reason = message.startsWith("ERR ") ? message.slice(4) : message;
+    message = `EXECABORT Transaction discarded because of: ${reason}`;
+  } else if (client.transaction) {
+    // Redis's flagTransaction: a command refused inside MULTI aborts EXEC.
+    client.transaction.aborted = true;
+  }
   client.out.error(message);
+  server.stats.errorsCharged = server.stats.totalErrorReplies;
 }
 
 /** Resolves argv to a command spec and its full name, or replies with the error. */
@@ -85,6 +97,16 @@ const ALLOWED_WHEN_SUBSCRIBED = new Set([
   "reset",
 ]);
 
+/** What runs at once inside MULTI instead of being queued (processCommand). */
+const RUN_INSIDE_MULTI = new Set([
+  "exec",
+  "discard",
+  "multi",
+  "watch",
+  "quit",
+  "reset",
+]);
+
 /** Runs one command from `client`. */
 export function execute(server: Server, client: Client, argv: string[]): void {
   const found = lookup(server, client, argv);
@@ -114,6 +136,15 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     );
     return;
   }
+  if (client.transaction && spec.flags.includes("no_multi")) {
+    reject(
+      server,
+      client,
+      "ERR Command not allowed inside a transaction",
+      fullName,
+    );
+    return;
+  }
   if (
     client.protover === 2 && client.subscriptions.total > 0 &&
     !ALLOWED_WHEN_SUBSCRIBED.has(fullName)
@@ -132,9 +163,13 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     server.postponed.add(client);
     return;
   }
+  if (client.transaction && !RUN_INSIDE_MULTI.has(fullName)) {
+    client.transaction.queue(client, spec, fullName, argv);
+    return;
+  }
   call(server, client, spec, fullName, argv);
   // Waiters on keys this command made ready are served now, with the state
-  // it left (after EXEC once MULTI exists, as call() runs for each queued).
+  // it left: after the whole of an EXEC, which runs call() for each queued.
   if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
 }
 
@@ -161,6 +196,9 @@ export function call(
 ): void {
   const stats = server.stats;
   const errorsBefore = stats.totalErrorReplies;
+  // During EXEC the clock stands still, as Redis freezes it for a command
+  // and everything it runs.
+  const sampleClock = !server.inExec;
   // Inside a read batch `now` was sampled for us (Server.beginBatch) and
   // durations come from Date.now() (see Server.settleUntimed): runs of fast
   // commands share one reading, any other command gets its own interval.
@@ -169,7 +207,7 @@ export function call(
   const fast = inBatch && spec.flags.includes("fast");
   let started = 0;
   if (!inBatch) {
-    server.now = Date.now();
+    if (sampleClock) server.now = Date.now();
     started = performance.now();
   } else if (!fast) {
     started = Date.now();
@@ -201,6 +239,10 @@ export function call(
   } else {
     server.untimed.push(s);
   }
-  if (stats.totalErrorReplies !== errorsBefore) s.failedCalls++;
+  // Errors already charged to commands EXEC ran are not charged to EXEC.
+  if (stats.totalErrorReplies !== Math.max(errorsBefore, stats.errorsCharged)) {
+    s.failedCalls++;
+  }
+  stats.errorsCharged = stats.totalErrorReplies;
   stats.totalCommands++;
 }

@@ -22,6 +22,7 @@ import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
 import { stringCommands } from "./strings.ts";
 import { CommandTable } from "./table.ts";
+import { transactionCommands } from "./transactions.ts";
 import { zsetCommands } from "./zsets.ts";
 
 /** A table holding every implemented command. */
@@ -46,5 +47,6 @@ export function buildCommandTable(): CommandTable {
   table.register(commandCommands);
   table.register(configCommands);
   table.register(pubsubCommands);
+  table.register(transactionCommands);
   return table;
 }

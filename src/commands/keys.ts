@@ -12,6 +12,7 @@ import {
   type RedisValue,
   typeName,
 } from "../store/keyspace.ts";
+import { touchAllWatchedKeysInDb } from "../multi.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
@@ -265,6 +266,9 @@ function swapdb(client: Client, argv: string[]): void {
     return;
   }
   if (a !== b) {
+    // Watchers stay with their database number, so its new contents count.
+    touchAllWatchedKeysInDb(client.server, a, b);
+    touchAllWatchedKeysInDb(client.server, b, a);
     a.swap(b);
     // Waiters stay with their database number and see its new contents.
     client.server.blocking.signalExistingKeys(a);

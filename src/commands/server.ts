@@ -5,6 +5,7 @@
 
 import type { Client } from "../client.ts";
 import { infoText } from "../info.ts";
+import { touchAllWatchedKeysInDb } from "../multi.ts";
 import type { CommandSpec } from "./table.ts";
 import { Errors } from "./util.ts";
 
@@ -30,6 +31,7 @@ function flushMode(client: Client, argv: string[]): boolean {
 
 function flushdb(client: Client, argv: string[]): void {
   if (!flushMode(client, argv)) return;
+  touchAllWatchedKeysInDb(client.server, client.db, undefined);
   client.server.dirty += client.db.size;
   client.db.clear();
   client.out.ok();
@@ -38,6 +40,7 @@ function flushdb(client: Client, argv: string[]): void {
 function flushall(client: Client, argv: string[]): void {
   if (!flushMode(client, argv)) return;
   for (const db of client.server.dbs) {
+    touchAllWatchedKeysInDb(client.server, db, undefined);
     client.server.dirty += db.size;
     db.clear();
   }
