@@ -39,15 +39,18 @@ const Messages = {
 
 /**
  * Looks a key up for reading without recording an access (Redis's
- * LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT); counts hits and misses.
+ * LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT); counts hits and misses, and
+ * a miss fires `keymiss` unless `quiet` (OBJECT's LOOKUP_NONOTIFY).
  */
 export function lookupNoTouch(
   client: Client,
   key: string,
+  quiet = false,
 ): RedisValue | undefined {
   const value = client.db.peek(key, client.server.now);
-  if (value === undefined) keyMissed(client, key);
-  else client.server.stats.keyspaceHits++;
+  if (value !== undefined) client.server.stats.keyspaceHits++;
+  else if (quiet) client.server.stats.keyspaceMisses++;
+  else keyMissed(client, key);
   return value;
 }
 

@@ -13,6 +13,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { HashValue } from "../store/hash.ts";
 import { isString, type RedisValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -25,6 +26,7 @@ import {
   Errors,
   integerArg,
   isKeyword,
+  keyChanged,
   lookupRead,
   lookupWrite,
 } from "./util.ts";
@@ -384,8 +386,10 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
       options.store,
       ListValue.from(output.map((item) => item ?? "")),
     );
+    keyChanged(client, Notify.list, "sortstore", options.store);
     client.server.dirty += output.length;
   } else if (client.db.delete(options.store)) {
+    keyChanged(client, Notify.generic, "del", options.store);
     client.server.dirty++;
   }
   client.out.integer(output.length);
