@@ -402,12 +402,10 @@ function srandmemberWithCount(client: Client, argv: string[]): void {
 function lookupSets(
   client: Client,
   keys: readonly string[],
-  forStore: boolean,
 ): (RedisSet | undefined)[] | null {
   const sets: (RedisSet | undefined)[] = [];
   for (const key of keys) {
-    // The STORE forms look their sources up for writing: no keymiss.
-    const value = forStore ? lookupWrite(client, key) : lookupRead(client, key);
+    const value = lookupRead(client, key);
     if (value === undefined) {
       sets.push(undefined);
       continue;
@@ -446,7 +444,7 @@ function sinterGeneric(
   dst?: string,
   limit?: number,
 ): void {
-  const sets = lookupSets(client, keys, dst !== undefined);
+  const sets = lookupSets(client, keys);
   if (sets === null) return;
   const present = sets.filter((set) => set !== undefined);
   const members = present.length === sets.length
@@ -498,9 +496,8 @@ function unionOrDiff(
   client: Client,
   keys: readonly string[],
   op: "union" | "diff",
-  forStore: boolean,
 ): RedisSet | null {
-  const sets = lookupSets(client, keys, forStore);
+  const sets = lookupSets(client, keys);
   if (sets === null) return null;
   if (op === "union") {
     const result = RedisSet.create("intset");
@@ -530,7 +527,7 @@ function sunionDiffCommand(
   op: "union" | "diff",
   store: boolean,
 ): void {
-  const result = unionOrDiff(client, argv.slice(store ? 2 : 1), op, store);
+  const result = unionOrDiff(client, argv.slice(store ? 2 : 1), op);
   if (result === null) return;
   if (store) {
     const event = op === "union" ? "sunionstore" : "sdiffstore";

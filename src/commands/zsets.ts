@@ -988,16 +988,16 @@ function computeSetOperation(
 
 /**
  * Reads the input keys of a set operation (sorted sets or plain sets);
- * null after replying WRONGTYPE.
+ * null after replying WRONGTYPE. The STORE forms read them as reads too
+ * (misses counted, `keymiss` fired), as Redis does.
  */
 function readSources(
   client: Client,
   keys: readonly string[],
-  forWrite: boolean,
 ): Source[] | null {
   const sources: Source[] = [];
   for (const key of keys) {
-    const value = forWrite ? lookupWrite(client, key) : lookupRead(client, key);
+    const value = lookupRead(client, key);
     if (
       value !== undefined && !(value instanceof SortedSet) &&
       !(value instanceof RedisSet)
@@ -1044,7 +1044,6 @@ function setOperationGeneric(
   const sources = readSources(
     client,
     argv.slice(firstKey, firstKey + numkeys),
-    dst !== undefined,
   );
   if (sources === null) return;
   let how: Aggregate = "sum";
