@@ -13,6 +13,8 @@
  * @module
  */
 
+import { Notify } from "./config.ts";
+import { notifyKeyspaceEvent, signalModifiedKey } from "./notify.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 
@@ -23,6 +25,8 @@ import type { Database } from "./store/keyspace.ts";
  */
 export function expireKey(server: Server, db: Database, key: string): void {
   db.delete(key);
+  notifyKeyspaceEvent(server, Notify.expired, "expired", key, db.id);
+  signalModifiedKey(server, db, key);
   server.stats.expiredKeys++;
 }
 

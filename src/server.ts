@@ -12,11 +12,12 @@ import { Client, type ClientClass } from "./client.ts";
 import { execute } from "./commands/dispatch.ts";
 import { buildCommandTable } from "./commands/index.ts";
 import type { CommandSpec, CommandTable } from "./commands/table.ts";
-import type { Config } from "./config.ts";
+import { type Config, Notify } from "./config.ts";
 import { installConfigHooks } from "./config_apply.ts";
 import { InstantaneousMetrics } from "./info.ts";
 import type { ServerLog } from "./log.ts";
 import type { Connection, Listener, NetAdapter } from "./net/types.ts";
+import { notifyKeyspaceEvent } from "./notify.ts";
 import { forgetClient, PubSub } from "./pubsub.ts";
 import { unwatchAllKeys, WatchRegistry } from "./multi.ts";
 import type { RequestLimits } from "./protocol/decoder.ts";
@@ -161,6 +162,8 @@ export class Server {
       db.onExpired = (db, key) => expireKey(this, db, key);
       db.onCollectionStored = (db, key) =>
         this.blocking.signalKeyAsReady(db, key);
+      db.onKeyAdded = (db, key) =>
+        notifyKeyspaceEvent(this, Notify.new, "new", key, db.id);
     }
     this.notifyFlags = config.number("notify-keyspace-events");
     this.requestLimits = {

@@ -7,6 +7,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import {
   bitfieldResult,
@@ -26,7 +27,13 @@ import { isString } from "../store/keyspace.ts";
 import { mutableOf, MutableString, type StringValue } from "../store/string.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
 import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  isKeyword,
+  keyChanged,
+  lookupRead,
+  lookupWrite,
+} from "./util.ts";
 
 const BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range";
 const BIT_VALUE_ERROR = "ERR bit is not an integer or out of range";
@@ -120,7 +127,10 @@ function setbit(client: Client, argv: string[]): void {
   const target = writableBits(client, argv[1], offset);
   if (!target) return;
   const old = setBit(target.value.view(), offset, on);
-  if (target.grown || old !== on) client.server.dirty++;
+  if (target.grown || old !== on) {
+    keyChanged(client, Notify.string, "setbit", argv[1]);
+    client.server.dirty++;
+  }
   client.out.integer(old);
 }
 
@@ -243,8 +253,10 @@ function bitopCommand(client: Client, argv: string[]): void {
     stored.bytes = result;
     stored.length = result.length;
     client.db.set(dest, stored);
+    keyChanged(client, Notify.string, "set", dest);
     client.server.dirty++;
   } else if (client.db.delete(dest)) {
+    keyChanged(client, Notify.generic, "del", dest);
     client.server.dirty++;
   }
   client.out.integer(result.length);
@@ -366,7 +378,10 @@ function bitfieldGeneric(client: Client, argv: string[], readOnly: boolean) {
     setBitfield(bytes, op.offset, op.type, next);
     if (target.grown || next !== old) changes++;
   }
-  client.server.dirty += changes;
+  if (changes !== 0) {
+    keyChanged(client, Notify.string, "setbit", argv[1]);
+    client.server.dirty += changes;
+  }
 }
 
 function bitfield(client: Client, argv: string[]): void {

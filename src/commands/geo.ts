@@ -9,6 +9,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import {
   decodeScore,
   distance,
@@ -25,7 +26,7 @@ import { SortedSet } from "../store/zset.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { parseDouble, parseInt64 } from "../util/numbers.ts";
 import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
-import { Errors, lookupRead, lookupWrite } from "./util.ts";
+import { Errors, keyChanged, lookupRead, lookupWrite } from "./util.ts";
 import { buildSortedSet, listpackLimits } from "./zsets.ts";
 
 const Messages = {
@@ -156,6 +157,8 @@ function geoadd(client: Client, argv: string[]): void {
         updated++;
       }
     }
+    // GEOADD is ZADD underneath in Redis, events included.
+    if (added + updated !== 0) keyChanged(client, Notify.zset, "zadd", key);
     client.server.dirty += added + updated;
   }
   client.out.integer(ch ? added + updated : added);
@@ -418,7 +421,10 @@ function search(client: Client, argv: string[], kind: SearchKind): void {
   if (zset === undefined) {
     if (storeKey === null) client.out.array(0);
     else {
-      if (client.db.delete(storeKey)) client.server.dirty++;
+      if (client.db.delete(storeKey)) {
+        keyChanged(client, Notify.generic, "del", storeKey);
+        client.server.dirty++;
+      }
       client.out.integer(0);
     }
     return;
@@ -441,7 +447,8 @@ function search(client: Client, argv: string[], kind: SearchKind): void {
   const returned = count === 0 ? found : found.slice(0, count);
   const unit = extent!.unit;
   if (storeKey !== null) {
-    storeFound(client, storeKey, returned, storeDist, unit);
+    const event = searching ? "geosearchstore" : "georadiusstore";
+    storeFound(client, storeKey, returned, storeDist, unit, event);
     return;
   }
   const extras = (withDist ? 1 : 0) + (withHash ? 1 : 0) + (withCoord ? 1 : 0);
@@ -474,6 +481,7 @@ function storeFound(
   points: Found[],
   storeDist: boolean,
   unit: number,
+  event: string,
 ): void {
   if (points.length > 0) {
     const zset = buildSortedSet(
@@ -484,8 +492,10 @@ function storeFound(
       })),
     );
     client.db.set(key, zset);
+    keyChanged(client, Notify.zset, event, key);
     client.server.dirty += points.length;
   } else if (client.db.delete(key)) {
+    keyChanged(client, Notify.generic, "del", key);
     client.server.dirty++;
   }
   client.out.integer(points.length);

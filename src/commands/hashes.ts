@@ -6,6 +6,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { type HashLimits, HashValue } from "../store/hash.ts";
 import { globMatch } from "../util/glob.ts";
 import {
@@ -16,7 +17,14 @@ import {
 import { parseInt64, parseInteger } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import { type CommandSpec, keysAt } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  isKeyword,
+  keyChanged,
+  lookupRead,
+  lookupWrite,
+  notify,
+} from "./util.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -85,6 +93,7 @@ function setPairs(client: Client, argv: string[]): number | null {
   for (let i = 2; i < argv.length; i += 2) {
     if (hash.set(argv[i], argv[i + 1], limits)) created++;
   }
+  keyChanged(client, Notify.hash, "hset", argv[1]);
   client.server.dirty += (argv.length - 2) / 2;
   return created;
 }
@@ -107,6 +116,7 @@ function hsetnx(client: Client, argv: string[]): void {
   }
   const hash = found ?? hashOrCreate(client, argv[1])!;
   hash.set(argv[2], argv[3], limitsOf(client));
+  keyChanged(client, Notify.hash, "hset", argv[1]);
   client.server.dirty++;
   client.out.integer(1);
 }
@@ -129,15 +139,21 @@ function hdel(client: Client, argv: string[]): void {
   const hash = writeHash(client, argv[1]);
   if (hash === null) return;
   let deleted = 0;
+  let keyRemoved = false;
   if (hash !== undefined) {
     for (let i = 2; i < argv.length; i++) {
       if (!hash.delete(argv[i])) continue;
       deleted++;
       if (hash.size === 0) {
         client.db.delete(argv[1]);
+        keyRemoved = true;
         break;
       }
     }
+  }
+  if (deleted !== 0) {
+    keyChanged(client, Notify.hash, "hdel", argv[1]);
+    if (keyRemoved) notify(client, Notify.generic, "del", argv[1]);
   }
   client.server.dirty += deleted;
   client.out.integer(deleted);
@@ -225,6 +241,7 @@ function hincrby(client: Client, argv: string[]): void {
   }
   const hash = found ?? hashOrCreate(client, argv[1])!;
   hash.set(argv[2], String(result), limitsOf(client));
+  keyChanged(client, Notify.hash, "hincrby", argv[1]);
   client.server.dirty++;
   client.out.integer(result);
 }
@@ -259,6 +276,7 @@ function hincrbyfloat(client: Client, argv: string[]): void {
   const result = formatLongDouble(sum);
   const hash = found ?? hashOrCreate(client, argv[1])!;
   hash.set(argv[2], result, limitsOf(client));
+  keyChanged(client, Notify.hash, "hincrbyfloat", argv[1]);
   client.server.dirty++;
   client.out.bulk(result);
 }

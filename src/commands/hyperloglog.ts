@@ -6,6 +6,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { isString, type RedisValue } from "../store/keyspace.ts";
 import {
@@ -32,7 +33,13 @@ import {
 } from "../store/hyperloglog.ts";
 import { mutableOf, type MutableString } from "../store/string.ts";
 import { type CommandSpec, keysAt } from "./table.ts";
-import { Errors, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  keyChanged,
+  lookupRead,
+  lookupWrite,
+  signalKey,
+} from "./util.ts";
 
 const INVALID_HLL = "INVALIDOBJ Corrupted HLL object detected";
 const NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value.";
@@ -102,6 +109,7 @@ function pfadd(client: Client, argv: string[]): void {
     updated += result;
   }
   if (updated > 0) {
+    keyChanged(client, Notify.string, "pfadd", key);
     client.server.dirty += updated;
     invalidateCache(hll.bytes);
   }
@@ -160,6 +168,7 @@ function pfcount(client: Client, argv: string[]): void {
     card = estimateCardinality(histogram);
     // Caching changes the stored bytes: a write, as Redis propagates it.
     setCachedCardinality(bytes, card);
+    signalKey(client, key);
     client.server.dirty++;
   }
   client.out.integer(card);
@@ -187,6 +196,7 @@ function pfmerge(client: Client, argv: string[]): void {
   }
   setRegisters(hll, max, sparseMaxBytes(client));
   invalidateCache(hll.bytes);
+  keyChanged(client, Notify.string, "pfadd", key);
   client.server.dirty++;
   client.out.ok();
 }

@@ -6,6 +6,8 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
+import { notifyKeyspaceEvent, signalModifiedKey } from "../notify.ts";
 import {
   cloneValue,
   type Database,
@@ -17,7 +19,16 @@ import { globMatch } from "../util/glob.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  isKeyword,
+  keyChanged,
+  keyMissed,
+  lookupRead,
+  lookupWrite,
+  notify,
+  signalKey,
+} from "./util.ts";
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -29,15 +40,18 @@ const Messages = {
 
 /**
  * Looks a key up for reading without recording an access (Redis's
- * LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT); counts hits and misses.
+ * LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT); counts hits and misses, and
+ * a miss fires `keymiss` unless `quiet` (OBJECT's LOOKUP_NONOTIFY).
  */
 export function lookupNoTouch(
   client: Client,
   key: string,
+  quiet = false,
 ): RedisValue | undefined {
   const value = client.db.peek(key, client.server.now);
-  if (value === undefined) client.server.stats.keyspaceMisses++;
-  else client.server.stats.keyspaceHits++;
+  if (value !== undefined) client.server.stats.keyspaceHits++;
+  else if (quiet) client.server.stats.keyspaceMisses++;
+  else keyMissed(client, key);
   return value;
 }
 
@@ -72,6 +86,7 @@ function del(client: Client, argv: string[]): void {
     if (
       lookupWrite(client, argv[i]) !== undefined && client.db.delete(argv[i])
     ) {
+      keyChanged(client, Notify.generic, "del", argv[i]);
       deleted++;
     }
   }
@@ -167,10 +182,14 @@ function renameGeneric(client: Client, argv: string[], nx: boolean): void {
     }
     db.delete(to);
   }
-  db.delete(from);
   db.set(to, value);
   client.server.blocking.signalKeyAsReady(db, to);
   if (expireAt !== -1) db.setExpire(to, expireAt);
+  db.delete(from);
+  signalKey(client, from);
+  signalKey(client, to);
+  notify(client, Notify.generic, "rename_from", from);
+  notify(client, Notify.generic, "rename_to", to);
   client.server.dirty++;
   if (nx) client.out.integer(1);
   else client.out.ok();
@@ -200,7 +219,12 @@ function move(client: Client, argv: string[]): void {
   client.server.blocking.signalKeyAsReady(dst, key);
   if (expireAt !== -1) dst.setExpire(key, expireAt);
   src.delete(key);
-  client.server.dirty++;
+  const server = client.server;
+  signalModifiedKey(server, src, key);
+  signalModifiedKey(server, dst, key);
+  notifyKeyspaceEvent(server, Notify.generic, "move_from", key, src.id);
+  notifyKeyspaceEvent(server, Notify.generic, "move_to", key, dst.id);
+  server.dirty++;
   client.out.integer(1);
 }
 
@@ -250,6 +274,8 @@ function copy(client: Client, argv: string[]): void {
   dst.set(to, cloneValue(value));
   client.server.blocking.signalKeyAsReady(dst, to);
   if (expireAt !== -1) dst.setExpire(to, expireAt);
+  signalModifiedKey(client.server, dst, to);
+  notifyKeyspaceEvent(client.server, Notify.generic, "copy_to", to, dst.id);
   client.server.dirty++;
   client.out.integer(1);
 }
@@ -379,8 +405,13 @@ export function expireGeneric(
     return;
   }
   // A time already past deletes the key (a DEL, not an expiry event).
-  if (when <= client.server.now) db.delete(key);
-  else db.setExpire(key, when);
+  if (when <= client.server.now) {
+    db.delete(key);
+    keyChanged(client, Notify.generic, "del", key);
+  } else {
+    db.setExpire(key, when);
+    keyChanged(client, Notify.generic, "expire", key);
+  }
   client.server.dirty++;
   client.out.integer(1);
 }
@@ -414,7 +445,10 @@ function persist(client: Client, argv: string[]): void {
     return;
   }
   const removed = client.db.persist(argv[1]);
-  if (removed) client.server.dirty++;
+  if (removed) {
+    keyChanged(client, Notify.generic, "persist", argv[1]);
+    client.server.dirty++;
+  }
   client.out.integer(removed ? 1 : 0);
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { ListValue } from "../store/list.ts";
 import type { RedisValue } from "../store/keyspace.ts";
 import { type CommandSpec, keysAt, keysCounted } from "./table.ts";
@@ -13,8 +14,11 @@ import {
   Errors,
   integerArg,
   isKeyword,
+  keyChanged,
   lookupRead,
   lookupWrite,
+  notify,
+  signalKey,
 } from "./util.ts";
 
 /** An end of a list: LEFT is the head, RIGHT the tail. */
@@ -75,13 +79,15 @@ export function pushToList(
   }
   if (end === "left") { for (const e of elements) list.pushHead(e); }
   else for (const e of elements) list.pushTail(e);
+  keyChanged(client, Notify.list, end === "left" ? "lpush" : "rpush", key);
   client.server.dirty += elements.length;
   return list.length;
 }
 
 /**
  * Pops up to `count` elements from `end` of the non-empty list at `key`,
- * deleting the key once it is empty; returns them in popping order.
+ * deleting the key once it is empty; returns them in popping order. Fires
+ * `lpop`/`rpop`, then `del` for an emptied key (Redis's listElementsRemoved).
  */
 export function popFromList(
   client: Client,
@@ -95,7 +101,7 @@ export function popFromList(
   for (let i = 0; i < n; i++) {
     popped[i] = (end === "left" ? list.popHead() : list.popTail())!;
   }
-  if (list.length === 0) client.db.delete(key);
+  listElementsRemoved(client, key, list, end === "left" ? "lpop" : "rpop");
   client.server.dirty += n;
   return popped;
 }
@@ -123,9 +129,33 @@ export function moveListElement(
   }
   if (to === "left") target.pushHead(element);
   else target.pushTail(element);
-  if (list.length === 0) client.db.delete(source);
+  keyChanged(
+    client,
+    Notify.list,
+    to === "left" ? "lpush" : "rpush",
+    destination,
+  );
+  listElementsRemoved(client, source, list, from === "left" ? "lpop" : "rpop");
   client.server.dirty++;
   return element;
+}
+
+/**
+ * After elements left the list at `key`: fires `event`, deletes the key
+ * when the list is empty (with a `del` event) and signals WATCH.
+ */
+function listElementsRemoved(
+  client: Client,
+  key: string,
+  list: ListValue,
+  event: string,
+): void {
+  notify(client, Notify.list, event, key);
+  if (list.length === 0) {
+    client.db.delete(key);
+    notify(client, Notify.generic, "del", key);
+  }
+  signalKey(client, key);
 }
 
 /** Replies `[key, [elements...]]`, as LMPOP and BLMPOP do. */
@@ -241,6 +271,7 @@ function lset(client: Client, argv: string[]): void {
   const i = resolveIndex(index, list.length);
   if (i === -1) return client.out.error(Errors.outOfRange);
   list.set(i, argv[3]);
+  keyChanged(client, Notify.list, "lset", argv[1]);
   client.server.dirty++;
   client.out.ok();
 }
@@ -257,6 +288,7 @@ function linsert(client: Client, argv: string[]): void {
   for (let i = 0; i < list.length; i++) {
     if (list.at(i) === pivot) {
       list.insert(after ? i + 1 : i, argv[4]);
+      keyChanged(client, Notify.list, "linsert", argv[1]);
       client.server.dirty++;
       return client.out.integer(list.length);
     }
@@ -271,7 +303,11 @@ function lrem(client: Client, argv: string[]): void {
   if (list === null) return;
   if (list === undefined) return client.out.integer(0);
   const removed = list.removeMatching(argv[3], Math.abs(count), count < 0);
-  if (list.length === 0) client.db.delete(argv[1]);
+  if (removed !== 0) keyChanged(client, Notify.list, "lrem", argv[1]);
+  if (list.length === 0) {
+    client.db.delete(argv[1]);
+    notify(client, Notify.generic, "del", argv[1]);
+  }
   client.server.dirty += removed;
   client.out.integer(removed);
 }
@@ -286,8 +322,13 @@ function ltrim(client: Client, argv: string[]): void {
   if (list !== undefined) {
     const before = list.length;
     const [first, count] = clampRange(start, stop, before);
-    if (count === 0) client.db.delete(argv[1]);
-    else list.keepRange(first, count);
+    if (count !== 0) list.keepRange(first, count);
+    notify(client, Notify.list, "ltrim", argv[1]);
+    if (count === 0) {
+      client.db.delete(argv[1]);
+      notify(client, Notify.generic, "del", argv[1]);
+    }
+    signalKey(client, argv[1]);
     client.server.dirty += before - count;
   }
   client.out.ok();

@@ -37,7 +37,7 @@ function withValue(
   key: string,
   reply: (value: NonNullable<ReturnType<typeof lookupNoTouch>>) => void,
 ): void {
-  const value = lookupNoTouch(client, key);
+  const value = lookupNoTouch(client, key, true);
   if (value === undefined) client.out.null();
   else reply(value);
 }

@@ -12,6 +12,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import type { RedisValue } from "../store/keyspace.ts";
 import { RedisSet } from "../store/set.ts";
 import { globMatch } from "../util/glob.ts";
@@ -23,7 +24,15 @@ import {
   keysCounted,
   type KeySpec,
 } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  isKeyword,
+  keyChanged,
+  lookupRead,
+  lookupWrite,
+  notify,
+  signalKey,
+} from "./util.ts";
 
 const Messages = {
   notPositive: "ERR value is out of range, must be positive",
@@ -71,13 +80,21 @@ function buildSet(client: Client, members: Iterable<string>): RedisSet {
 
 /**
  * Stores `result` at `dst` for the STORE forms, replacing whatever is there
- * (and its TTL); an empty result deletes `dst`. Replies the cardinality.
+ * (and its TTL) and firing `event`; an empty result deletes `dst` (a `del`
+ * event). Replies the cardinality.
  */
-function storeResult(client: Client, dst: string, result: RedisSet): void {
+function storeResult(
+  client: Client,
+  dst: string,
+  result: RedisSet,
+  event: string,
+): void {
   if (result.size > 0) {
     client.db.set(dst, result);
+    keyChanged(client, Notify.set, event, dst);
     client.server.dirty++;
   } else if (client.db.delete(dst)) {
+    keyChanged(client, Notify.generic, "del", dst);
     client.server.dirty++;
   }
   client.out.integer(result.size);
@@ -98,6 +115,7 @@ function sadd(client: Client, argv: string[]): void {
   for (let i = 2; i < argv.length; i++) {
     if (set.add(argv[i], max)) added++;
   }
+  if (added !== 0) keyChanged(client, Notify.set, "sadd", key);
   client.server.dirty += added;
   client.out.integer(added);
 }
@@ -112,13 +130,19 @@ function srem(client: Client, argv: string[]): void {
   const set = asSet(client, value);
   if (set === null) return;
   let removed = 0;
+  let keyRemoved = false;
   for (let i = 2; i < argv.length; i++) {
     if (!set.delete(argv[i])) continue;
     removed++;
     if (set.size === 0) {
       client.db.delete(key);
+      keyRemoved = true;
       break;
     }
+  }
+  if (removed !== 0) {
+    keyChanged(client, Notify.set, "srem", key);
+    if (keyRemoved) notify(client, Notify.generic, "del", key);
   }
   client.server.dirty += removed;
   client.out.integer(removed);
@@ -148,13 +172,21 @@ function smove(client: Client, argv: string[]): void {
     client.out.integer(0);
     return;
   }
-  if (src.size === 0) client.db.delete(source);
+  notify(client, Notify.set, "srem", source);
+  if (src.size === 0) {
+    client.db.delete(source);
+    notify(client, Notify.generic, "del", source);
+  }
   if (dst === undefined) {
     dst = RedisSet.forMember(member);
     client.db.set(destination, dst);
   }
+  signalKey(client, source);
   client.server.dirty++;
-  if (dst.add(member, maxIntsetEntries(client))) client.server.dirty++;
+  if (dst.add(member, maxIntsetEntries(client))) {
+    client.server.dirty++;
+    keyChanged(client, Notify.set, "sadd", destination);
+  }
   client.out.integer(1);
 }
 
@@ -199,7 +231,12 @@ export function popRandomMember(
 ): string {
   const member = set.randomMember();
   set.delete(member);
-  if (set.size === 0) client.db.delete(key);
+  notify(client, Notify.set, "spop", key);
+  if (set.size === 0) {
+    client.db.delete(key);
+    notify(client, Notify.generic, "del", key);
+  }
+  signalKey(client, key);
   client.server.dirty++;
   return member;
 }
@@ -233,9 +270,12 @@ export function popRandomMembers(
 ): string[] {
   const size = set.size;
   client.server.dirty += Math.min(count, size);
+  notify(client, Notify.set, "spop", key);
+  signalKey(client, key);
   if (count >= size) {
     // Redis replies the whole set through SUNION of the key alone.
     client.db.delete(key);
+    notify(client, Notify.generic, "del", key);
     return [...buildSet(client, set.members()).members()];
   }
   const popped: string[] = [];
@@ -412,7 +452,7 @@ function sinterGeneric(
     : [];
   if (limit !== undefined) client.out.integer(members.length);
   else if (dst !== undefined) {
-    storeResult(client, dst, buildSet(client, members));
+    storeResult(client, dst, buildSet(client, members), "sinterstore");
   } else replyMemberSet(client, members);
 }
 
@@ -489,8 +529,10 @@ function sunionDiffCommand(
 ): void {
   const result = unionOrDiff(client, argv.slice(store ? 2 : 1), op);
   if (result === null) return;
-  if (store) storeResult(client, argv[1], result);
-  else replyMemberSet(client, [...result.members()]);
+  if (store) {
+    const event = op === "union" ? "sunionstore" : "sdiffstore";
+    storeResult(client, argv[1], result, event);
+  } else replyMemberSet(client, [...result.members()]);
 }
 
 function sscan(client: Client, argv: string[]): void {

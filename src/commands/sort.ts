@@ -13,6 +13,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { HashValue } from "../store/hash.ts";
 import { isString, type RedisValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
@@ -25,8 +26,8 @@ import {
   Errors,
   integerArg,
   isKeyword,
+  keyChanged,
   lookupRead,
-  lookupWrite,
 } from "./util.ts";
 
 const NOT_DOUBLE = "ERR One or more scores can't be converted into double";
@@ -87,13 +88,13 @@ function sortScore(text: string): number | null {
  * the element itself; otherwise the first `*` is replaced by the element and
  * the resulting key's string value, or with `->field` its hash field, is
  * returned. Null when the key, the field or a `*` is missing, or the key
- * holds another type.
+ * holds another type. Looked up as a read even with STORE, as Redis does
+ * (misses counted, `keymiss` fired).
  */
 function lookupByPattern(
   client: Client,
   pattern: string,
   element: string,
-  forWrite: boolean,
 ): string | null {
   if (pattern[0] === "#" && (pattern.length === 1 || pattern[1] === "\0")) {
     return element;
@@ -108,9 +109,7 @@ function lookupByPattern(
   const keyEnd = field === null ? pattern.length : arrow;
   const key = pattern.slice(0, star) + element +
     pattern.slice(star + 1, keyEnd);
-  const value: RedisValue | undefined = forWrite
-    ? lookupWrite(client, key)
-    : lookupRead(client, key);
+  const value: RedisValue | undefined = lookupRead(client, key);
   if (value === undefined) return null;
   if (field !== null) {
     return value instanceof HashValue ? value.get(field) ?? null : null;
@@ -320,7 +319,6 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
   // Redis converts a sorted set it sorts to the skiplist encoding.
   if (source instanceof SortedSet) source.encoding = "skiplist";
 
-  const forWrite = options.store !== null;
   const elements = collectionElements(
     source,
     options.dontSort && options.desc,
@@ -346,7 +344,7 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
     let convertError = false;
     for (const item of items) {
       const by = byPattern
-        ? lookupByPattern(client, options.by!, item.element, forWrite)
+        ? lookupByPattern(client, options.by!, item.element)
         : item.element;
       if (by === null) continue;
       if (options.alpha) {
@@ -371,7 +369,7 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
   for (const element of picked) {
     if (gets.length === 0) output.push(element);
     for (const pattern of gets) {
-      output.push(lookupByPattern(client, pattern, element, forWrite));
+      output.push(lookupByPattern(client, pattern, element));
     }
   }
   if (options.store === null) {
@@ -384,8 +382,10 @@ function sortGeneric(client: Client, argv: string[], readonly: boolean): void {
       options.store,
       ListValue.from(output.map((item) => item ?? "")),
     );
+    keyChanged(client, Notify.list, "sortstore", options.store);
     client.server.dirty += output.length;
   } else if (client.db.delete(options.store)) {
+    keyChanged(client, Notify.generic, "del", options.store);
     client.server.dirty++;
   }
   client.out.integer(output.length);

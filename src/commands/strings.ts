@@ -4,6 +4,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { isString } from "../store/keyspace.ts";
 import {
@@ -24,8 +25,10 @@ import {
   Errors,
   integerArg,
   isKeyword,
+  keyChanged,
   lookupRead,
   lookupWrite,
+  notify,
   replyStringValue,
 } from "./util.ts";
 
@@ -190,7 +193,11 @@ function set(client: Client, argv: string[]): void {
   }
   if (options.keepTtl) db.overwrite(key, argv[2]);
   else db.set(key, argv[2]);
-  if (at !== -1) db.setExpire(key, at);
+  keyChanged(client, Notify.string, "set", key);
+  if (at !== -1) {
+    db.setExpire(key, at);
+    notify(client, Notify.generic, "expire", key);
+  }
   client.server.dirty++;
   if (!options.get) client.out.ok();
 }
@@ -201,6 +208,7 @@ function setnx(client: Client, argv: string[]): void {
     return;
   }
   client.db.set(argv[1], argv[2]);
+  keyChanged(client, Notify.string, "set", argv[1]);
   client.server.dirty++;
   client.out.integer(1);
 }
@@ -214,7 +222,9 @@ function setWithExpiry(
   const at = expireAt(client, argv[2], unit, argv[0].toLowerCase());
   if (at === null) return;
   client.db.set(argv[1], argv[3]);
+  keyChanged(client, Notify.string, "set", argv[1]);
   client.db.setExpire(argv[1], at);
+  notify(client, Notify.generic, "expire", argv[1]);
   client.server.dirty++;
   client.out.ok();
 }
@@ -243,11 +253,14 @@ function getex(client: Client, argv: string[]): void {
   const absolute = options.unit === "exat" || options.unit === "pxat";
   if (absolute && at <= client.server.now) {
     db.delete(key);
+    keyChanged(client, Notify.generic, "del", key);
     client.server.dirty++;
   } else if (at !== -1) {
     db.setExpire(key, at);
+    keyChanged(client, Notify.generic, "expire", key);
     client.server.dirty++;
   } else if (options.persist && db.persist(key)) {
+    keyChanged(client, Notify.generic, "persist", key);
     client.server.dirty++;
   }
 }
@@ -264,12 +277,14 @@ function getdel(client: Client, argv: string[]): void {
   }
   replyStringValue(client, value);
   client.db.delete(argv[1]);
+  keyChanged(client, Notify.generic, "del", argv[1]);
   client.server.dirty++;
 }
 
 function getset(client: Client, argv: string[]): void {
   if (!replyString(client, argv[1])) return;
   client.db.set(argv[1], argv[2]);
+  keyChanged(client, Notify.string, "set", argv[1]);
   client.server.dirty++;
 }
 
@@ -298,7 +313,10 @@ function msetGeneric(client: Client, argv: string[], nx: boolean): void {
       }
     }
   }
-  for (let i = 1; i < argv.length; i += 2) client.db.set(argv[i], argv[i + 1]);
+  for (let i = 1; i < argv.length; i += 2) {
+    client.db.set(argv[i], argv[i + 1]);
+    keyChanged(client, Notify.string, "set", argv[i]);
+  }
   client.server.dirty += (argv.length - 1) / 2;
   if (nx) client.out.integer(1);
   else client.out.ok();
@@ -310,6 +328,7 @@ function append(client: Client, argv: string[]): void {
   if (found === null) return;
   if (found === undefined) {
     client.db.set(key, argv[2]);
+    keyChanged(client, Notify.string, "append", key);
     client.server.dirty++;
     client.out.integer(argv[2].length);
     return;
@@ -319,6 +338,7 @@ function append(client: Client, argv: string[]): void {
   const value = mutableOf(found);
   value.append(argv[2]);
   if (value !== found) client.db.overwrite(key, value);
+  keyChanged(client, Notify.string, "append", key);
   client.server.dirty++;
   client.out.integer(value.length);
 }
@@ -380,6 +400,7 @@ function setrange(client: Client, argv: string[]): void {
   value.write(offset, patch);
   if (found === undefined) client.db.set(key, value);
   else if (value !== found) client.db.overwrite(key, value);
+  keyChanged(client, Notify.string, "setrange", key);
   client.server.dirty++;
   client.out.integer(value.length);
 }
@@ -422,6 +443,7 @@ function incrementBy(
   const text = String(result);
   if (found === undefined) client.db.set(key, text);
   else client.db.overwrite(key, text);
+  keyChanged(client, Notify.string, "incrby", key);
   client.server.dirty++;
   client.out.integer(result);
 }
@@ -482,6 +504,7 @@ function incrbyfloat(client: Client, argv: string[]): void {
   const value = unconvertedString(text);
   if (found === undefined) client.db.set(key, value);
   else client.db.overwrite(key, value);
+  keyChanged(client, Notify.string, "incrbyfloat", key);
   client.server.dirty++;
   client.out.bulk(text);
 }

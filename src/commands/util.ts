@@ -6,6 +6,8 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
+import { notifyKeyspaceEvent, signalModifiedKey } from "../notify.ts";
 import type { RedisValue } from "../store/keyspace.ts";
 import type { StringValue } from "../store/string.ts";
 import { parseInteger } from "../util/numbers.ts";
@@ -21,15 +23,60 @@ export const Errors = {
   outOfRange: "ERR index out of range",
 } as const;
 
-/** Looks a key up for reading: expired keys vanish; counts keyspace hits and misses. */
+/**
+ * Looks a key up for reading: expired keys vanish; counts keyspace hits and
+ * misses, and a miss fires `keymiss` (Redis's lookupKeyRead).
+ */
 export function lookupRead(
   client: Client,
   key: string,
 ): RedisValue | undefined {
   const value = client.db.get(key, client.server.now);
-  if (value === undefined) client.server.stats.keyspaceMisses++;
+  if (value === undefined) keyMissed(client, key);
   else client.server.stats.keyspaceHits++;
   return value;
+}
+
+/** Counts a read miss of `key` and fires its `keymiss` event. */
+export function keyMissed(client: Client, key: string): void {
+  client.server.stats.keyspaceMisses++;
+  notifyKeyspaceEvent(
+    client.server,
+    Notify.keyMiss,
+    "keymiss",
+    key,
+    client.db.id,
+  );
+}
+
+/**
+ * After a write changed `key` in the client's database: signals WATCH
+ * (Redis's signalModifiedKey) and fires keyspace event `event` of class
+ * `type` (a `Notify` bit), as most Redis write sites do in that order.
+ */
+export function keyChanged(
+  client: Client,
+  type: number,
+  event: string,
+  key: string,
+): void {
+  signalModifiedKey(client.server, client.db, key);
+  notifyKeyspaceEvent(client.server, type, event, key, client.db.id);
+}
+
+/** Fires keyspace event `event` of class `type` for `key` in the client's database. */
+export function notify(
+  client: Client,
+  type: number,
+  event: string,
+  key: string,
+): void {
+  notifyKeyspaceEvent(client.server, type, event, key, client.db.id);
+}
+
+/** Signals WATCH that `key` in the client's database changed (signalModifiedKey). */
+export function signalKey(client: Client, key: string): void {
+  signalModifiedKey(client.server, client.db, key);
 }
 
 /** Looks a key up for writing: expired keys vanish; no statistics. */

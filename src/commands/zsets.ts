@@ -11,6 +11,7 @@
  */
 
 import type { Client } from "../client.ts";
+import { Notify } from "../config.ts";
 import type { RedisValue } from "../store/keyspace.ts";
 import { RedisSet } from "../store/set.ts";
 import {
@@ -30,7 +31,15 @@ import {
 } from "../util/numbers.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import { type CommandSpec, keysAt, keysCounted } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import {
+  Errors,
+  isKeyword,
+  keyChanged,
+  lookupRead,
+  lookupWrite,
+  notify,
+  signalKey,
+} from "./util.ts";
 
 const LONG_MAX = 9223372036854775807n;
 
@@ -140,14 +149,22 @@ export function buildSortedSet(
 
 /**
  * Stores `zset` at `dst` for the STORE forms, replacing what is there (and
- * its TTL); an empty result deletes `dst`. Replies the cardinality.
+ * its TTL) and firing `event`; an empty result deletes `dst` (a `del`
+ * event). Replies the cardinality.
  */
-function storeResult(client: Client, dst: string, zset: SortedSet): void {
+export function storeSortedSet(
+  client: Client,
+  dst: string,
+  zset: SortedSet,
+  event: string,
+): void {
   if (zset.size > 0) {
     client.db.set(dst, zset);
     client.server.blocking.signalKeyAsReady(client.db, dst);
+    keyChanged(client, Notify.zset, event, dst);
     client.server.dirty++;
   } else if (client.db.delete(dst)) {
+    keyChanged(client, Notify.generic, "del", dst);
     client.server.dirty++;
   }
   client.out.integer(zset.size);
@@ -339,6 +356,8 @@ function zadd(client: Client, argv: string[]): void {
         limits,
       );
       if (outcome === "nan") {
+        // Redis still signals the members changed before the error.
+        zaddChanged(client, key, added + updated, flags.incr);
         client.out.error(Messages.nan);
         return;
       }
@@ -348,10 +367,23 @@ function zadd(client: Client, argv: string[]): void {
       score = result;
     }
     client.server.dirty += added + updated;
+    zaddChanged(client, key, added + updated, flags.incr);
   }
   if (!flags.incr) client.out.integer(ch ? added + updated : added);
   else if (processed > 0) client.out.double(score);
   else client.out.null();
+}
+
+/** ZADD's signal and `zadd` (`zincr` with INCR) event once members changed. */
+function zaddChanged(
+  client: Client,
+  key: string,
+  changed: number,
+  incr: boolean,
+): void {
+  if (changed !== 0) {
+    keyChanged(client, Notify.zset, incr ? "zincr" : "zadd", key);
+  }
 }
 
 function zincrby(client: Client, argv: string[]): void {
@@ -377,7 +409,10 @@ function zincrby(client: Client, argv: string[]): void {
     client.out.error(Messages.nan);
     return;
   }
-  if (outcome !== "unchanged") client.server.dirty++;
+  if (outcome !== "unchanged") {
+    client.server.dirty++;
+    keyChanged(client, Notify.zset, "zincr", key);
+  }
   client.out.double(score);
 }
 
@@ -390,11 +425,16 @@ function zrem(client: Client, argv: string[]): void {
     for (let i = 2; i < argv.length; i++) {
       if (!zset.delete(argv[i])) continue;
       removed++;
-      if (zset.size === 0) {
-        client.db.delete(key);
-        break;
-      }
+      if (zset.size === 0) break;
     }
+  }
+  if (removed !== 0) {
+    notify(client, Notify.zset, "zrem", key);
+    if (zset!.size === 0) {
+      client.db.delete(key);
+      notify(client, Notify.generic, "del", key);
+    }
+    signalKey(client, key);
   }
   client.server.dirty += removed;
   client.out.integer(removed);
@@ -619,7 +659,9 @@ function rangeGeneric(
     ? []
     : selectRange(zset, query, reverse, offset, limit);
   if (dst === undefined) replyScored(client, found, withScores);
-  else storeResult(client, dst, buildSortedSet(client, found));
+  else {
+    storeSortedSet(client, dst, buildSortedSet(client, found), "zrangestore");
+  }
 }
 
 /** ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX. */
@@ -653,7 +695,13 @@ function removeRangeGeneric(
   const zset = writeSortedSet(client, key);
   if (zset === null) return;
   const removed = zset === undefined ? 0 : remove(zset);
-  if (zset !== undefined && zset.size === 0) client.db.delete(key);
+  if (removed !== 0) {
+    keyChanged(client, Notify.zset, `zremrangeby${kind}`, key);
+    if (zset!.size === 0) {
+      client.db.delete(key);
+      notify(client, Notify.generic, "del", key);
+    }
+  }
   client.server.dirty += removed;
   client.out.integer(removed);
 }
@@ -681,7 +729,14 @@ export function popFromSortedSet(
     popped.push({ member: node.member, score: node.score });
     zset.delete(node.member);
   }
-  if (zset.size === 0) client.db.delete(key);
+  if (popped.length !== 0) {
+    notify(client, Notify.zset, end === "min" ? "zpopmin" : "zpopmax", key);
+    if (zset.size === 0) {
+      client.db.delete(key);
+      notify(client, Notify.generic, "del", key);
+    }
+    signalKey(client, key);
+  }
   client.server.dirty += popped.length;
   return popped;
 }
@@ -933,16 +988,16 @@ function computeSetOperation(
 
 /**
  * Reads the input keys of a set operation (sorted sets or plain sets);
- * null after replying WRONGTYPE.
+ * null after replying WRONGTYPE. The STORE forms read them as reads too
+ * (misses counted, `keymiss` fired), as Redis does.
  */
 function readSources(
   client: Client,
   keys: readonly string[],
-  forWrite: boolean,
 ): Source[] | null {
   const sources: Source[] = [];
   for (const key of keys) {
-    const value = forWrite ? lookupWrite(client, key) : lookupRead(client, key);
+    const value = lookupRead(client, key);
     if (
       value !== undefined && !(value instanceof SortedSet) &&
       !(value instanceof RedisSet)
@@ -989,7 +1044,6 @@ function setOperationGeneric(
   const sources = readSources(
     client,
     argv.slice(firstKey, firstKey + numkeys),
-    dst !== undefined,
   );
   if (sources === null) return;
   let how: Aggregate = "sum";
@@ -1035,7 +1089,7 @@ function setOperationGeneric(
   }
   const items = [...result].map(([member, score]) => ({ member, score }));
   const zset = buildSortedSet(client, items);
-  if (dst !== undefined) storeResult(client, dst, zset);
+  if (dst !== undefined) storeSortedSet(client, dst, zset, `z${op}store`);
   else replyScored(client, [...zset], withScores);
 }
 

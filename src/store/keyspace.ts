@@ -194,9 +194,18 @@ export class Database {
    */
   onCollectionStored?: (db: Database, key: string) => void;
 
+  /**
+   * Called when a key that did not exist is stored (Redis's dbAdd): the
+   * server fires the `new` keyspace event from it.
+   */
+  onKeyAdded?: (db: Database, key: string) => void;
+
   /** Stores `value`, dropping any expiry (SET semantics). */
   set(key: string, value: RedisValue): void {
-    this.data.set(key, value, freshStamp());
+    const data = this.data;
+    const size = data.size;
+    data.set(key, value, freshStamp());
+    if (data.size !== size) this.onKeyAdded?.(this, key);
     if (this.expires.size !== 0) this.expires.delete(key);
     if (typeof value === "object" && value.type !== "string") {
       this.onCollectionStored?.(this, key);
@@ -205,7 +214,10 @@ export class Database {
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */
   overwrite(key: string, value: RedisValue): void {
-    this.data.set(key, value, freshStamp());
+    const data = this.data;
+    const size = data.size;
+    data.set(key, value, freshStamp());
+    if (data.size !== size) this.onKeyAdded?.(this, key);
   }
 
   /** Deletes `key`; true when it existed. */
