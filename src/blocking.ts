@@ -28,6 +28,11 @@ export interface WaiterKind {
   serve(client: Client, key: string): boolean;
   /** Writes the reply for a timeout (also CLIENT UNBLOCK ... TIMEOUT). */
   timedOut(client: Client): void;
+  /**
+   * True when the waiter is also offered a key that went away (XREADGROUP
+   * answers an error then, as Redis 7.0 unblocks it on the deletion).
+   */
+  readonly servesGoneKeys?: boolean;
 }
 
 /** A client blocked on keys. */
@@ -138,7 +143,10 @@ export class Blocking {
         if (!queue) continue;
         for (const waiter of [...queue]) {
           if (waiter.client.blocked !== waiter) continue;
-          if (db.peek(key, this.server.now) === undefined) break;
+          if (
+            !waiter.kind.servesGoneKeys &&
+            db.peek(key, this.server.now) === undefined
+          ) continue;
           if (waiter.kind.serve(waiter.client, key)) this.unblock(waiter);
         }
       }

@@ -156,6 +156,7 @@ export class Server {
       db.onExpired = (db, key) => expireKey(this, db, key);
       db.onCollectionStored = (db, key) =>
         this.blocking.signalKeyAsReady(db, key);
+      db.onKeyDeleted = (db, key) => this.blocking.signalKeyAsReady(db, key);
     }
     this.notifyFlags = config.number("notify-keyspace-events");
     this.requestLimits = {

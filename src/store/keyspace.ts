@@ -11,6 +11,7 @@ import { HashValue } from "./hash.ts";
 import { KeyTable, type ScanStep } from "./keytable.ts";
 import { ListValue } from "./list.ts";
 import { RedisSet } from "./set.ts";
+import { StreamValue } from "./stream.ts";
 import { MutableString, type StringValue } from "./string.ts";
 import { SortedSet } from "./zset.ts";
 
@@ -51,6 +52,7 @@ export function cloneValue(value: RedisValue): RedisValue {
   if (value instanceof ListValue) return value.clone();
   if (value instanceof SortedSet) return value.clone();
   if (value instanceof RedisSet) return value.clone();
+  if (value instanceof StreamValue) return value.clone();
   throw new Error(`no clone rule for ${value.type}`);
 }
 
@@ -208,10 +210,17 @@ export class Database {
     this.data.set(key, value, freshStamp());
   }
 
+  /**
+   * Called when a key is deleted (Redis's signalDeletedKeyAsReady): clients
+   * blocked in XREADGROUP on a stream must learn that it is gone.
+   */
+  onKeyDeleted?: (db: Database, key: string) => void;
+
   /** Deletes `key`; true when it existed. */
   delete(key: string): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
+    this.onKeyDeleted?.(this, key);
     return true;
   }
 
