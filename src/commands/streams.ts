@@ -31,6 +31,7 @@ import {
   seqIsMax,
   type StreamId,
 } from "../store/stream_id.ts";
+import { parseInt64 } from "../util/numbers.ts";
 import { blockOn } from "./blocking.ts";
 import {
   longLongArg,
@@ -476,7 +477,6 @@ function parseReadArgs(
   argv: string[],
   xreadgroup: boolean,
 ): ReadArgs | null {
-  const name = xreadgroup ? "xreadgroup" : "xread";
   const args: ReadArgs = {
     count: 0,
     deadline: -1,
@@ -517,9 +517,9 @@ function parseReadArgs(
       streamsAt = i + 1;
       const rest = argv.length - streamsAt;
       if (rest % 2 !== 0) {
-        const symbol = xreadgroup ? ">" : "$";
+        // Redis 7.0 names XREAD and `$` here for XREADGROUP too.
         client.out.error(
-          `ERR Unbalanced '${name}' list of streams: for each stream key an ID or '${symbol}' must be specified.`,
+          "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
         );
         return null;
       }
@@ -685,7 +685,10 @@ function streamWaiter(
       const value = lookupWrite(receiver, key);
       if (!(value instanceof StreamValue)) {
         if (groupName === null) return false;
-        receiver.out.error("UNBLOCKED the stream key no longer exists");
+        // Redis 7.0 answers as if the read ran again on the missing key.
+        receiver.out.error(
+          `NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`,
+        );
         return true;
       }
       let gt = after[keys.indexOf(key)];
@@ -1031,15 +1034,11 @@ function xautoclaim(client: Client, argv: string[]): void {
   for (const id of deleted) replyId(client, id);
 }
 
-/** XAUTOCLAIM's COUNT: 1 to LONG_MAX / 16. */
+/** XAUTOCLAIM's COUNT: 1 to LONG_MAX / 16 (so that count * 10 attempts fit). */
 function parseCount(text: string): number | null {
-  const n = longLongArgQuiet(text);
-  if (n === null || n < 1 || n > 576460752303423487) return null;
-  return n;
-}
-
-function longLongArgQuiet(text: string): number | null {
-  return /^(0|-?[1-9][0-9]{0,18})$/.test(text) ? Number(text) : null;
+  const n = parseInt64(text);
+  if (n === null || n < 1n || n > 576460752303423487n) return null;
+  return Number(n);
 }
 
 // ------------------------------------------------------------------ XGROUP
