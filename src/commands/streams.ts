@@ -492,22 +492,17 @@ function parseReadArgs(
     const opt = argv[i];
     if (isKeyword(opt, "block") && more > 0) {
       i++;
-      const ms = longLongArg(
-        client,
-        argv[i],
-        "ERR timeout is not an integer or out of range",
-      );
-      if (ms === null) return null;
-      if (ms < 0) {
+      const ms = parseInt64(argv[i]);
+      if (ms === null) {
+        client.out.error("ERR timeout is not an integer or out of range");
+        return null;
+      }
+      if (ms < 0n) {
         client.out.error("ERR timeout is negative");
         return null;
       }
-      const now = client.server.now;
-      if (ms > Number.MAX_SAFE_INTEGER - now) {
-        client.out.error("ERR timeout is out of range");
-        return null;
-      }
-      args.deadline = ms === 0 ? 0 : now + ms;
+      // Redis 7.0 takes any non-negative 64-bit timeout, however far away.
+      args.deadline = ms === 0n ? 0 : client.server.now + Number(ms);
     } else if (isKeyword(opt, "count") && more > 0) {
       i++;
       const n = longLongArg(client, argv[i]);
