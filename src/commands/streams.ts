@@ -680,10 +680,7 @@ function streamWaiter(
       const value = lookupWrite(receiver, key);
       if (!(value instanceof StreamValue)) {
         if (groupName === null) return false;
-        // Redis 7.0 answers as if the read ran again on the missing key.
-        receiver.out.error(
-          `NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`,
-        );
+        receiver.out.error("UNBLOCKED the stream key no longer exists");
         return true;
       }
       let gt = after[keys.indexOf(key)];

@@ -31,7 +31,11 @@ export class IdMap<V> {
 
   /** Adds or replaces the value at `id`. */
   set(id: StreamId, value: V): void {
-    const key = idKey(id);
+    this.setByKey(idKey(id), value);
+  }
+
+  /** Adds or replaces the value under an {@linkcode idKey}. */
+  setByKey(key: string, value: V): void {
     if (!this.byKey.has(key)) {
       const order = this.order;
       if (order.length === 0 || order[order.length - 1] < key) order.push(key);

@@ -21,6 +21,7 @@ import {
 import {
   compareIds,
   idBytes,
+  idKey,
   incrementId,
   isZeroId,
   MAX_ID,
@@ -57,7 +58,15 @@ export class StreamNode {
   flags: Uint8Array;
   /** Where each slot's strings start in `data`; slot i ends at starts[i + 1]. */
   starts: Uint32Array;
+  /** The strings while the node takes appends. */
   data: string[] = [];
+  /**
+   * Once the node is full ({@linkcode seal}), its strings joined into one
+   * string, string k spanning packedEnds[k - 1] to packedEnds[k]: one byte
+   * per character instead of an object per string.
+   */
+  packed: string | null = null;
+  packedEnds: Uint32Array | null = null;
   /** Slots used, tombstones included. */
   slots = 0;
   /** Live entries. */
@@ -104,18 +113,48 @@ export class StreamNode {
     return (this.flags[slot] & FLAG_DELETED) !== 0;
   }
 
+  /** String `k` of the node's strings. */
+  private stringAt(k: number): string {
+    const packed = this.packed;
+    if (packed === null) return this.data[k];
+    const ends = this.packedEnds!;
+    return packed.slice(k === 0 ? 0 : ends[k - 1], ends[k]);
+  }
+
   /** The fields and values of `slot`, interleaved. */
   fieldsAt(slot: number): string[] {
     const from = this.starts[slot], to = this.starts[slot + 1];
-    const data = this.data;
-    if ((this.flags[slot] & FLAG_SAMEFIELDS) === 0) return data.slice(from, to);
+    if ((this.flags[slot] & FLAG_SAMEFIELDS) === 0) {
+      const out = new Array<string>(to - from);
+      for (let k = from; k < to; k++) out[k - from] = this.stringAt(k);
+      return out;
+    }
     const master = this.masterFields;
     const out = new Array<string>(master.length * 2);
     for (let i = 0; i < master.length; i++) {
       out[i * 2] = master[i];
-      out[i * 2 + 1] = data[from + i];
+      out[i * 2 + 1] = this.stringAt(from + i);
     }
     return out;
+  }
+
+  /**
+   * Packs the strings of a node that takes no more appends (a newer node
+   * exists) and trims the typed arrays to size.
+   */
+  seal(): void {
+    if (this.packed !== null) return;
+    const data = this.data;
+    const ends = new Uint32Array(data.length);
+    let total = 0;
+    for (let k = 0; k < data.length; k++) ends[k] = total += data[k].length;
+    this.packed = data.join("");
+    this.packedEnds = ends;
+    this.data = [];
+    const slots = this.slots;
+    this.ids = this.ids.slice(0, slots * 4);
+    this.flags = this.flags.slice(0, slots);
+    this.starts = this.starts.slice(0, slots + 1);
   }
 
   /** The first slot whose ID is `id` or later (slots when none). */
@@ -184,6 +223,8 @@ export class StreamNode {
     twin.flags = this.flags.slice();
     twin.starts = this.starts.slice();
     twin.data = this.data.slice();
+    twin.packed = this.packed;
+    twin.packedEnds = this.packedEnds?.slice() ?? null;
     twin.slots = this.slots;
     twin.live = this.live;
     twin.bytesBase = this.bytesBase;
@@ -242,8 +283,9 @@ export class ConsumerGroup {
 
   /** Adds a pending entry for `id` owned by `consumer`. */
   addPending(id: StreamId, entry: PendingEntry, consumer: Consumer): void {
-    this.pending.set(id, entry);
-    consumer.pending.set(id, entry);
+    const key = idKey(id);
+    this.pending.setByKey(key, entry);
+    consumer.pending.setByKey(key, entry);
   }
 
   /** Removes the pending entry for `id` from the group and its owner. */
@@ -309,6 +351,7 @@ export class StreamValue {
     if (node === undefined) {
       const master: string[] = [];
       for (let i = 0; i < fields.length; i += 2) master.push(fields[i]);
+      this.nodes[this.nodes.length - 1]?.seal();
       node = new StreamNode(id, master);
       this.nodes.push(node);
     }
