@@ -117,12 +117,18 @@ export class Blocking {
     this.ready.push({ db, key });
   }
 
-  /** Signals every watched key of `db` that exists now (after SWAPDB). */
+  /**
+   * Signals every watched key of `db` that exists now, and those whose
+   * waiters want to hear that a key went away (after SWAPDB, FLUSHDB).
+   */
   signalExistingKeys(db: Database): void {
     const byKey = this.queues.get(db.id);
     if (!byKey) return;
-    for (const key of byKey.keys()) {
-      if (db.peek(key, this.server.now) !== undefined) {
+    for (const [key, queue] of byKey) {
+      if (
+        db.peek(key, this.server.now) !== undefined ||
+        queue.some((waiter) => waiter.kind.servesGoneKeys)
+      ) {
         this.signalKeyAsReady(db, key);
       }
     }

@@ -157,6 +157,7 @@ export class Server {
       db.onCollectionStored = (db, key) =>
         this.blocking.signalKeyAsReady(db, key);
       db.onKeyDeleted = (db, key) => this.blocking.signalKeyAsReady(db, key);
+      db.onFlushed = (db) => this.blocking.signalExistingKeys(db);
     }
     this.notifyFlags = config.number("notify-keyspace-events");
     this.requestLimits = {

@@ -202,7 +202,7 @@ export class Database {
     if (this.expires.size !== 0) this.expires.delete(key);
     if (typeof value === "object" && value.type !== "string") {
       this.onCollectionStored?.(this, key);
-    }
+    } else this.onKeyDeleted?.(this, key); // a string may replace a stream
   }
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */
@@ -211,8 +211,9 @@ export class Database {
   }
 
   /**
-   * Called when a key is deleted (Redis's signalDeletedKeyAsReady): clients
-   * blocked in XREADGROUP on a stream must learn that it is gone.
+   * Called when a key is deleted or a string stored under it (Redis's
+   * signalDeletedKeyAsReady): clients blocked in XREADGROUP on a stream
+   * must learn that it is gone.
    */
   onKeyDeleted?: (db: Database, key: string) => void;
 
@@ -278,9 +279,13 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
   }
 
+  /** Called after every key was removed (FLUSHDB, FLUSHALL). */
+  onFlushed?: (db: Database) => void;
+
   /** Removes every key. */
   clear(): void {
     this.data.clear();
     this.expires.clear();
+    this.onFlushed?.(this);
   }
 }
