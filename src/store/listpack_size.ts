@@ -46,7 +46,9 @@ export function integerElementSize(v: number): number {
  */
 export function stringElementSize(s: string): number {
   let body: number;
-  if (s.length <= 20 && STRICT_INT64.test(s)) {
+  const first = s.charCodeAt(0);
+  const numeric = first === 45 || (first >= 48 && first <= 57); // '-' or digit
+  if (numeric && s.length <= 20 && STRICT_INT64.test(s)) {
     const n = s.length < 16 ? Number(s) : BigInt(s);
     if (typeof n === "number" || (n >= INT64_MIN && n <= INT64_MAX)) {
       body = integerBodySize(n);

@@ -78,8 +78,9 @@ export class StreamNode {
     /** The first entry's ID, the node's key. */
     readonly master: StreamId,
     readonly masterFields: readonly string[],
+    /** Slots to allocate up front: the node's entry limit, so it need not grow. */
+    capacity = 8,
   ) {
-    const capacity = 8;
     this.ids = new Uint32Array(capacity * 4);
     this.flags = new Uint8Array(capacity);
     this.starts = new Uint32Array(capacity + 1);
@@ -152,6 +153,7 @@ export class StreamNode {
     this.packedEnds = ends;
     this.data = [];
     const slots = this.slots;
+    if (slots === this.flags.length) return;
     this.ids = this.ids.slice(0, slots * 4);
     this.flags = this.flags.slice(0, slots);
     this.starts = this.starts.slice(0, slots + 1);
@@ -352,7 +354,10 @@ export class StreamValue {
       const master: string[] = [];
       for (let i = 0; i < fields.length; i += 2) master.push(fields[i]);
       this.nodes[this.nodes.length - 1]?.seal();
-      node = new StreamNode(id, master);
+      const capacity = limits.maxEntries === 0
+        ? 8
+        : Math.min(limits.maxEntries, 128);
+      node = new StreamNode(id, master, capacity);
       this.nodes.push(node);
     }
     node.append(id, fields);
