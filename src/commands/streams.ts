@@ -603,8 +603,10 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
   // Serve at once what can be served.
   const served: number[] = [];
   const starts: StreamId[] = [];
+  const streams: StreamValue[] = [];
   for (let i = 0; i < keys.length; i++) {
-    const stream = lookupWrite(client, keys[i]) as StreamValue | undefined;
+    // A second counted lookup, as xreadCommand makes.
+    const stream = lookupRead(client, keys[i]) as StreamValue | undefined;
     if (stream === undefined) continue;
     let gt = after[i];
     let now = false;
@@ -623,6 +625,7 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
     if (now) {
       served.push(i);
       starts.push(gt);
+      streams.push(stream);
     }
   }
   if (served.length !== 0) {
@@ -632,7 +635,7 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
     for (let n = 0; n < served.length; n++) {
       const i = served[n];
       const key = keys[i];
-      const stream = lookupWrite(client, key) as StreamValue;
+      const stream = streams[n];
       if (client.protover === 2) out.array(2);
       out.bulk(key);
       if (groupName === null) {
