@@ -28,6 +28,11 @@ export interface WaiterKind {
   serve(client: Client, key: string): boolean;
   /** Writes the reply for a timeout (also CLIENT UNBLOCK ... TIMEOUT). */
   timedOut(client: Client): void;
+  /**
+   * True when the waiter is also offered a key that went away (XREADGROUP
+   * answers an error then, as Redis 7.0 unblocks it on the deletion).
+   */
+  readonly servesGoneKeys?: boolean;
 }
 
 /** A client blocked on keys. */
@@ -112,12 +117,18 @@ export class Blocking {
     this.ready.push({ db, key });
   }
 
-  /** Signals every watched key of `db` that exists now (after SWAPDB). */
+  /**
+   * Signals every watched key of `db` that exists now, and those whose
+   * waiters want to hear that a key went away (after SWAPDB, FLUSHDB).
+   */
   signalExistingKeys(db: Database): void {
     const byKey = this.queues.get(db.id);
     if (!byKey) return;
-    for (const key of byKey.keys()) {
-      if (db.peek(key, this.server.now) !== undefined) {
+    for (const [key, queue] of byKey) {
+      if (
+        db.peek(key, this.server.now) !== undefined ||
+        queue.some((waiter) => waiter.kind.servesGoneKeys)
+      ) {
         this.signalKeyAsReady(db, key);
       }
     }
@@ -138,7 +149,10 @@ export class Blocking {
         if (!queue) continue;
         for (const waiter of [...queue]) {
           if (waiter.client.blocked !== waiter) continue;
-          if (db.peek(key, this.server.now) === undefined) break;
+          if (
+            !waiter.kind.servesGoneKeys &&
+            db.peek(key, this.server.now) === undefined
+          ) continue;
           if (waiter.kind.serve(waiter.client, key)) this.unblock(waiter);
         }
       }

@@ -164,6 +164,8 @@ export class Server {
         this.blocking.signalKeyAsReady(db, key);
       db.onKeyAdded = (db, key) =>
         notifyKeyspaceEvent(this, Notify.new, "new", key, db.id);
+      db.onKeyDeleted = (db, key) => this.blocking.signalKeyAsReady(db, key);
+      db.onFlushed = (db) => this.blocking.signalExistingKeys(db);
     }
     this.notifyFlags = config.number("notify-keyspace-events");
     this.requestLimits = {

@@ -73,7 +73,7 @@ function replyNullArray(client: Client): void {
 }
 
 /** Blocks `client` on `keys`, or replies as on timeout where it may not block. */
-function blockOn(
+export function blockOn(
   client: Client,
   keys: readonly string[],
   deadline: number,

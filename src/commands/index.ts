@@ -20,6 +20,7 @@ import { pubsubCommands } from "./pubsub.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
+import { streamCommands } from "./streams.ts";
 import { stringCommands } from "./strings.ts";
 import { CommandTable } from "./table.ts";
 import { transactionCommands } from "./transactions.ts";
@@ -48,5 +49,6 @@ export function buildCommandTable(): CommandTable {
   table.register(configCommands);
   table.register(pubsubCommands);
   table.register(transactionCommands);
+  table.register(streamCommands);
   return table;
 }

@@ -24,6 +24,8 @@ import type { HashValue } from "./hash.ts";
 import type { Database, RedisValue } from "./keyspace.ts";
 import type { ListValue } from "./list.ts";
 import type { RedisSet } from "./set.ts";
+import type { StreamValue } from "./stream.ts";
+import { formatMs, formatSeq, MAX_ID, MIN_ID } from "./stream_id.ts";
 import type { SortedSet } from "./zset.ts";
 
 /** Length of a digest in bytes. */
@@ -186,8 +188,13 @@ function addValuePart(digest: Uint8Array, value: RedisValue): void {
         xorDigest(digest, element);
       }
       return;
-    default:
-      throw new Error(`DEBUG DIGEST has no rule for ${value.type} values yet`);
+    case "stream":
+      (value as StreamValue).scan(MIN_ID, MAX_ID, false, (id, fields) => {
+        mixDigest(digest, binaryToBytes(`${formatMs(id)}.${formatSeq(id)}`));
+        for (const s of fields) mixDigest(digest, binaryToBytes(s));
+        return true;
+      });
+      return;
   }
 }
 

@@ -31,6 +31,7 @@ export function objectEncoding(value: RedisValue): string {
   if (value.type === "hash") return (value as HashValue).encoding;
   if (value.type === "zset") return (value as SortedSet).encoding;
   if (value.type === "set") return (value as RedisSet).encoding;
+  if (value.type === "stream") return "stream";
   throw new Error(`no encoding rule for ${value.type}`);
 }
 

@@ -11,6 +11,7 @@ import { HashValue } from "./hash.ts";
 import { KeyTable, type ScanStep } from "./keytable.ts";
 import { ListValue } from "./list.ts";
 import { RedisSet } from "./set.ts";
+import { StreamValue } from "./stream.ts";
 import { MutableString, type StringValue } from "./string.ts";
 import { SortedSet } from "./zset.ts";
 
@@ -51,6 +52,7 @@ export function cloneValue(value: RedisValue): RedisValue {
   if (value instanceof ListValue) return value.clone();
   if (value instanceof SortedSet) return value.clone();
   if (value instanceof RedisSet) return value.clone();
+  if (value instanceof StreamValue) return value.clone();
   throw new Error(`no clone rule for ${value.type}`);
 }
 
@@ -209,7 +211,7 @@ export class Database {
     if (this.expires.size !== 0) this.expires.delete(key);
     if (typeof value === "object" && value.type !== "string") {
       this.onCollectionStored?.(this, key);
-    }
+    } else this.onKeyDeleted?.(this, key); // a string may replace a stream
   }
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */
@@ -220,10 +222,18 @@ export class Database {
     if (data.size !== size) this.onKeyAdded?.(this, key);
   }
 
+  /**
+   * Called when a key is deleted or a string stored under it (Redis's
+   * signalDeletedKeyAsReady): clients blocked in XREADGROUP on a stream
+   * must learn that it is gone.
+   */
+  onKeyDeleted?: (db: Database, key: string) => void;
+
   /** Deletes `key`; true when it existed. */
   delete(key: string): boolean {
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
+    this.onKeyDeleted?.(this, key);
     return true;
   }
 
@@ -281,9 +291,13 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
   }
 
+  /** Called after every key was removed (FLUSHDB, FLUSHALL). */
+  onFlushed?: (db: Database) => void;
+
   /** Removes every key. */
   clear(): void {
     this.data.clear();
     this.expires.clear();
+    this.onFlushed?.(this);
   }
 }
