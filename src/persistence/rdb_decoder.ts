@@ -355,13 +355,21 @@ function hashFromPairs(flat: string[], limits: EncodingLimits): HashValue {
   return hash;
 }
 
+/** A listpack score as strtod reads it: inf and -inf included. */
+function parseScore(text: string): number {
+  const lower = text.toLowerCase();
+  if (lower === "inf" || lower === "+inf") return Infinity;
+  if (lower === "-inf") return -Infinity;
+  return Number(text);
+}
+
 function zsetFromPairs(flat: string[], limits: EncodingLimits): SortedSet {
   if (flat.length % 2 !== 0) {
     throw new RdbError("Zset with an odd listpack length");
   }
   const zset = new SortedSet();
   for (let i = 0; i < flat.length; i += 2) {
-    const score = Number(flat[i + 1]);
+    const score = parseScore(flat[i + 1]);
     if (Number.isNaN(score)) throw new RdbError("Zset score is not a number");
     zset.set(flat[i], score, limits.zset);
   }
