@@ -16,6 +16,7 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
 import { objectCommands } from "./object.ts";
+import { persistenceCommands } from "./persistence.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
@@ -46,5 +47,6 @@ export function buildCommandTable(): CommandTable {
   table.register(commandCommands);
   table.register(configCommands);
   table.register(pubsubCommands);
+  table.register(persistenceCommands);
   return table;
 }

@@ -46,7 +46,12 @@ Deno.test("lzf round-trips and refuses what does not shrink", () => {
 
 Deno.test("files written by redis-server load with the same digest, and redeno's files load back", async () => {
   const dir = Deno.makeTempDirSync();
-  const redis = await startRedis(["--dir", dir, "--enable-debug-command", "yes"]);
+  const redis = await startRedis([
+    "--dir",
+    dir,
+    "--enable-debug-command",
+    "yes",
+  ]);
   try {
     const c = await redis.connect();
     await c.call("SET", "s", "hello");
