@@ -251,7 +251,7 @@ export function loadRdb(
       continue;
     }
     if (type === Opcode.resizeDb) {
-      dec.length();
+      db.data.reserve(db.size + dec.length());
       dec.length();
       continue;
     }

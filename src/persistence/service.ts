@@ -10,6 +10,7 @@
 import {
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   openSync,
   readFileSync,
@@ -235,25 +236,34 @@ export class Persistence {
     try {
       done = running.snapshot.step(performance.now() + SLICE_MS, 1 << 20);
       running.writer.flush();
-      if (done) {
-        running.writer.end();
-        fsyncSync(running.fd);
-        closeSync(running.fd);
-        renameSync(running.tempPath, this.path());
-      }
+      if (done) running.writer.end();
     } catch (error) {
-      this.server.log.warning(
-        `Background saving error: ${(error as Error).message}`,
-      );
-      this.finish(false);
+      this.failBackgroundSave(error as Error);
       return;
     }
     if (!done) {
       this.scheduleSlice();
       return;
     }
-    this.server.log.notice("Background saving terminated with success");
-    this.finish(true);
+    // The sync runs off the event loop: clients are served meanwhile.
+    fsync(running.fd, (error) => {
+      if (this.running !== running) return; // aborted meanwhile
+      try {
+        if (error) throw error;
+        closeSync(running.fd);
+        renameSync(running.tempPath, this.path());
+      } catch (error) {
+        this.failBackgroundSave(error as Error);
+        return;
+      }
+      this.server.log.notice("Background saving terminated with success");
+      this.finish(true);
+    });
+  }
+
+  private failBackgroundSave(error: Error): void {
+    this.server.log.warning(`Background saving error: ${error.message}`);
+    this.finish(false);
   }
 
   private finish(ok: boolean): void {
