@@ -234,7 +234,7 @@ export class Persistence {
     if (!running) return;
     let done: boolean;
     try {
-      done = running.snapshot.step(performance.now() + SLICE_MS, 1 << 20);
+      done = running.snapshot.step(performance.now() + SLICE_MS, 1 << 18);
       running.writer.flush();
       if (done) running.writer.end();
     } catch (error) {
