@@ -259,6 +259,7 @@ function memoryLines(server: Server): string[] {
 }
 
 function persistenceLines(server: Server): string[] {
+  const persistence = server.persistence;
   return [
     "loading:0",
     "async_loading:0",
@@ -266,18 +267,18 @@ function persistenceLines(server: Server): string[] {
     "current_cow_size:0",
     "current_cow_size_age:0",
     "current_fork_perc:0.00",
-    "current_save_keys_processed:0",
-    "current_save_keys_total:0",
+    `current_save_keys_processed:${persistence.progress[0]}`,
+    `current_save_keys_total:${persistence.progress[1]}`,
     `rdb_changes_since_last_save:${server.dirty}`,
-    "rdb_bgsave_in_progress:0",
-    `rdb_last_save_time:${Math.floor(server.startedAt / 1000)}`,
-    "rdb_last_bgsave_status:ok",
-    "rdb_last_bgsave_time_sec:-1",
-    "rdb_current_bgsave_time_sec:-1",
-    "rdb_saves:0",
+    `rdb_bgsave_in_progress:${persistence.bgsaveInProgress ? 1 : 0}`,
+    `rdb_last_save_time:${persistence.lastSave}`,
+    `rdb_last_bgsave_status:${persistence.lastBgsaveOk ? "ok" : "err"}`,
+    `rdb_last_bgsave_time_sec:${persistence.lastBgsaveSeconds}`,
+    `rdb_current_bgsave_time_sec:${persistence.currentSeconds}`,
+    `rdb_saves:${persistence.saves}`,
     "rdb_last_cow_size:0",
-    "rdb_last_load_keys_expired:0",
-    "rdb_last_load_keys_loaded:0",
+    `rdb_last_load_keys_expired:${persistence.lastLoadKeysExpired}`,
+    `rdb_last_load_keys_loaded:${persistence.lastLoadKeysLoaded}`,
     "aof_enabled:0",
     "aof_rewrite_in_progress:0",
     "aof_rewrite_scheduled:0",

@@ -24,6 +24,7 @@ import type { RequestLimits } from "./protocol/decoder.ts";
 import { type CommandStats, Stats } from "./stats.ts";
 import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
+import { Persistence } from "./persistence/service.ts";
 import {
   Database,
   setAccessPolicy,
@@ -133,6 +134,8 @@ export class Server {
   inExec = false;
   /** `notify-keyspace-events` as Notify bits, read on every write. */
   notifyFlags: number;
+  /** RDB saving and loading (src/persistence). */
+  readonly persistence: Persistence = new Persistence(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -213,6 +216,7 @@ export class Server {
 
   /** Binds the configured addresses and starts housekeeping. */
   async start(): Promise<void> {
+    this.persistence.loadAtStart();
     const port = this.config.number("port");
     if (port !== 0 || this.config.string("unixsocket") === "") {
       this.listeners.push(...await this.listenTcp(port));
@@ -438,6 +442,7 @@ export class Server {
     this.metrics.sample(this, now);
     updateAccessClock(now);
     this.activeExpire.start(100);
+    this.persistence.cron();
     this.idleCollector.tick(
       this.stats.totalCommands,
       this.stats.expiredKeys,
@@ -448,14 +453,23 @@ export class Server {
   /**
    * Stops accepting, closes every client and resolves `stopped` with exit
    * code 0, logging as Redis does. `cause` (e.g. "Received SIGTERM scheduling
-   * shutdown") is logged first. Saving on shutdown comes with persistence;
-   * until then the server behaves as Redis with no save points.
+   * shutdown") is logged first. With save points set (or `save` true) the
+   * dataset is saved first, unless `save` is false; when that save fails,
+   * shutdown is refused (false) unless `force`.
    */
-  shutdown(cause?: string): void {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
+  shutdown(cause?: string, save?: boolean, force = false): boolean {
+    if (this.shuttingDown) return true;
     if (cause) this.log.warning(`${cause}...`);
     this.log.warning("User requested shutdown...");
+    this.persistence.abortBackgroundSave();
+    if (save ?? this.persistence.savePoints().length > 0) {
+      this.log.notice("Saving the final RDB snapshot before exiting.");
+      if (!this.persistence.saveSync() && !force) {
+        this.log.warning("Error trying to save the DB, can't exit.");
+        return false;
+      }
+    }
+    this.shuttingDown = true;
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
     this.activeExpire.stop();
@@ -477,6 +491,7 @@ export class Server {
     }
     this.log.warning("Redis is now ready to exit, bye bye...");
     this.resolveStopped(0);
+    return true;
   }
 }
 

@@ -354,6 +354,26 @@ function debugStringmatchTest(client: Client): void {
 
 // ---------------------------------------------------------------------------
 
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush and load the RDB file. */
+function debugReload(client: Client, options: string[]): void {
+  let save = true;
+  let flush = true;
+  for (const option of options) {
+    const o = option.toLowerCase();
+    if (o === "nosave") save = false;
+    else if (o === "noflush") flush = false;
+    else if (o !== "merge") {
+      client.out.error(
+        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+      );
+      return;
+    }
+  }
+  const error = client.server.persistence.reload(save, flush);
+  if (error !== null) client.out.error(`ERR ${error}`);
+  else client.out.ok();
+}
+
 function debug(client: Client, argv: string[]): void {
   const sub = argv[1].toLowerCase();
   const argc = argv.length;
@@ -373,6 +393,8 @@ function debug(client: Client, argv: string[]): void {
     out.ok();
   } else if (sub === "protocol" && argc === 3) {
     debugProtocol(client, argv[2]);
+  } else if (sub === "reload") {
+    debugReload(client, argv.slice(2));
   } else if (sub === "digest" && argc === 2) {
     out.simple(digestHex(datasetDigest(client.server.dbs)));
   } else if (sub === "digest-value") {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { commandKeys } from "./getkeys.ts";
 import type { Client } from "../client.ts";
 import { discardTransaction } from "../multi.ts";
 import type { Server } from "../server.ts";
@@ -215,6 +216,13 @@ export function call(
   }
   const skipReply = client.replyMode !== "on";
   if (skipReply) client.out.muted = true;
+  if (server.persistence.bgsaveInProgress && spec.flags.includes("write")) {
+    // A running BGSAVE keeps these keys as they are before the handler
+    // changes them in place (src/persistence/snapshot.ts).
+    for (const ref of commandKeys(spec, argv)) {
+      server.persistence.beforeChange(client.db, argv[ref.pos]);
+    }
+  }
   try {
     spec.handler!(client, argv);
   } catch (error) {

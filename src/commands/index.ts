@@ -16,6 +16,7 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
 import { objectCommands } from "./object.ts";
+import { persistenceCommands } from "./persistence.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
@@ -50,5 +51,6 @@ export function buildCommandTable(): CommandTable {
   table.register(pubsubCommands);
   table.register(transactionCommands);
   table.register(streamCommands);
+  table.register(persistenceCommands);
   return table;
 }

@@ -84,9 +84,15 @@ function shutdown(client: Client, argv: string[]): void {
     client.out.error("ERR No shutdown in progress.");
     return;
   }
-  // Without persistence there is nothing to save, whatever SAVE/NOSAVE say;
-  // NOW and FORCE matter only when waiting for replicas or saving.
-  client.server.shutdown();
+  // NOW matters only when waiting for replicas, which never happens here.
+  const save = flags.has("save")
+    ? true
+    : flags.has("nosave")
+    ? false
+    : undefined;
+  if (!client.server.shutdown(undefined, save, flags.has("force"))) {
+    client.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
 }
 
 /** Server commands for the command table. */

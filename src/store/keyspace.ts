@@ -202,8 +202,17 @@ export class Database {
    */
   onKeyAdded?: (db: Database, key: string) => void;
 
+  /**
+   * Called before `key` is stored, replaced, deleted or has its expiry
+   * changed, while a background save (src/persistence/snapshot.ts) needs the
+   * key as it was when the save began. In-place changes to a collection are
+   * announced by the dispatcher for the command's keys.
+   */
+  beforeChange?: (db: Database, key: string) => void;
+
   /** Stores `value`, dropping any expiry (SET semantics). */
   set(key: string, value: RedisValue): void {
+    this.beforeChange?.(this, key);
     const data = this.data;
     const size = data.size;
     data.set(key, value, freshStamp());
@@ -216,6 +225,7 @@ export class Database {
 
   /** Replaces the value but keeps the key's expiry (in-place updates, KEEPTTL). */
   overwrite(key: string, value: RedisValue): void {
+    this.beforeChange?.(this, key);
     const data = this.data;
     const size = data.size;
     data.set(key, value, freshStamp());
@@ -231,6 +241,7 @@ export class Database {
 
   /** Deletes `key`; true when it existed. */
   delete(key: string): boolean {
+    this.beforeChange?.(this, key);
     if (!this.data.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
     this.onKeyDeleted?.(this, key);
@@ -239,6 +250,7 @@ export class Database {
 
   /** Sets the absolute expiry of an existing key. */
   setExpire(key: string, at: number): void {
+    this.beforeChange?.(this, key);
     this.expires.set(key, at);
   }
 
@@ -249,6 +261,7 @@ export class Database {
 
   /** Removes the expiry of `key` (PERSIST); true when it had one. */
   persist(key: string): boolean {
+    this.beforeChange?.(this, key);
     return this.expires.delete(key);
   }
 
@@ -294,10 +307,30 @@ export class Database {
   /** Called after every key was removed (FLUSHDB, FLUSHALL). */
   onFlushed?: (db: Database) => void;
 
-  /** Removes every key. */
+  /**
+   * Removes every key. Fresh tables replace the old ones rather than
+   * emptying them, so a background save still holding the old ones keeps
+   * its view of the data as it was.
+   */
   clear(): void {
-    this.data.clear();
-    this.expires.clear();
+    this.data = new KeyTable<RedisValue>();
+    this.expires = new Map();
     this.onFlushed?.(this);
+  }
+
+  /** Sets how long ago `key` was last accessed (RESTORE IDLETIME, RDB loading); the key must exist. */
+  setIdleSeconds(key: string, seconds: number): void {
+    this.data.setStampAt(
+      this.data.slotOf(key),
+      Math.max(access.clock - seconds, 0),
+    );
+  }
+
+  /** Sets the LFU counter of `key` (RESTORE FREQ, RDB loading); the key must exist. */
+  setFrequency(key: string, counter: number): void {
+    this.data.setStampAt(
+      this.data.slotOf(key),
+      ((lfuMinutes() << 8) | (counter & 0xff)) >>> 0,
+    );
   }
 }

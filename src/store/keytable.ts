@@ -127,6 +127,18 @@ export class KeyTable<V> {
     return slot;
   }
 
+  /**
+   * Grows the table so `count` keys fit without further resizing. Loading an
+   * RDB file calls it with the announced size: keys arriving in hash order
+   * (a file this process wrote) would otherwise crowd into the low slots of
+   * a small table and make every insert probe a long cluster.
+   */
+  reserve(count: number): void {
+    let capacity = this.capacity;
+    while (count * 4 > capacity * 3) capacity *= 2;
+    if (capacity > this.capacity) this.resize(capacity);
+  }
+
   /** Removes `key`; true when it was present. */
   delete(key: string): boolean {
     const slot = this.find(key, hashKey(key));

@@ -147,6 +147,9 @@ export function startRedeno(
       String(port),
       "--bind",
       "127.0.0.1",
+      // Its own directory: the dump it saves at shutdown must not reach others.
+      "--dir",
+      Deno.makeTempDirSync(),
       ...args,
     ],
     port,

@@ -245,7 +245,10 @@ Deno.test("DEBUG HELP, STRINGMATCH-TEST and unknown subcommands", async () => {
       "Apparently Redis did not crash: test passed",
     );
     for (
-      const argv of [["RELOAD"], ["stringmatch-len"], ["object"], ["help", "x"]]
+      const argv of [["NO-SUCH-SUBCOMMAND"], ["stringmatch-len"], ["object"], [
+        "help",
+        "x",
+      ]]
     ) {
       assert.equal(
         await raw(client, "DEBUG", ...argv),

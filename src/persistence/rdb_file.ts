@@ -1,0 +1,318 @@
+/**
+ * Whole RDB files: the framing around values (rdbSaveRio / rdbLoadRio). A
+ * file is "REDIS" and a 4-digit version, aux fields, then per non-empty
+ * database SELECTDB, RESIZEDB and its keys (each optionally preceded by its
+ * expiry in ms and its LRU idle time or LFU counter), then EOF and the
+ * CRC-64 of everything before it (zero when `rdbchecksum` is off).
+ * @module
+ */
+
+import {
+  type Database,
+  type RedisValue,
+  tracksFrequency,
+} from "../store/keyspace.ts";
+import { Crc64 } from "./crc64.ts";
+import { decodeValue, type EncodingLimits, RdbDecoder } from "./rdb_decoder.ts";
+import { encodeValue, RdbEncoder, rdbTypeOf } from "./rdb_encoder.ts";
+import { Opcode, RDB_VERSION, RdbError } from "./rdb_format.ts";
+
+/** Which per-key access data a file carries (Redis saves it under an LRU or LFU maxmemory policy). */
+export type AccessData = "none" | "lru" | "lfu";
+
+/** How a file is written. */
+export interface WriteOptions {
+  compress: boolean;
+  checksum: boolean;
+  access: AccessData;
+}
+
+/**
+ * Writes an RDB file as a sequence of calls; the bytes go to `sink` in
+ * chunks (whenever {@linkcode flush} is called, and at the end).
+ */
+export class RdbFileWriter {
+  private readonly enc: RdbEncoder;
+  private readonly crc = new Crc64();
+
+  constructor(
+    private readonly options: WriteOptions,
+    private readonly sink: (chunk: Uint8Array) => void,
+  ) {
+    this.enc = new RdbEncoder(options.compress);
+  }
+
+  /** Bytes waiting for the next flush. */
+  get buffered(): number {
+    return this.enc.length;
+  }
+
+  /** The magic, the version and the aux fields. */
+  header(aux: [string, string][]): void {
+    this.enc.binary(`REDIS${String(RDB_VERSION).padStart(4, "0")}`);
+    for (const [name, value] of aux) {
+      this.enc.byte(Opcode.aux);
+      this.enc.string(name);
+      this.enc.string(value);
+    }
+  }
+
+  /** Starts database `id`, announcing its size and number of expiring keys. */
+  selectDb(id: number, size: number, expiring: number): void {
+    this.enc.byte(Opcode.selectDb);
+    this.enc.lengthOf(id);
+    this.enc.byte(Opcode.resizeDb);
+    this.enc.lengthOf(size);
+    this.enc.lengthOf(expiring);
+  }
+
+  /**
+   * One key. `expireAt` is Unix ms or -1; `access` is the idle seconds
+   * (LRU) or the counter (LFU) when the options save access data.
+   */
+  entry(
+    key: string,
+    value: RedisValue,
+    expireAt: number,
+    access: number,
+  ): void {
+    const enc = this.enc;
+    if (expireAt !== -1) {
+      enc.byte(Opcode.expireTimeMs);
+      enc.uint64LE(expireAt);
+    }
+    if (this.options.access === "lru") {
+      enc.byte(Opcode.idle);
+      enc.lengthOf(access);
+    } else if (this.options.access === "lfu") {
+      enc.byte(Opcode.freq);
+      enc.byte(access);
+    }
+    enc.byte(rdbTypeOf(value));
+    enc.string(key);
+    encodeValue(enc, value);
+  }
+
+  /** Hands the buffered bytes to the sink. */
+  flush(): void {
+    const bytes = this.enc.result();
+    if (bytes.length === 0) return;
+    this.crc.update(bytes);
+    this.sink(bytes.slice());
+    this.enc.reset();
+  }
+
+  /** EOF and the checksum, then a final flush. */
+  end(): void {
+    this.enc.byte(Opcode.eof);
+    this.flush();
+    const tail = new Uint8Array(8);
+    if (this.options.checksum) this.crc.writeLE(tail, 0);
+    this.sink(tail);
+  }
+}
+
+/** The aux fields Redis 7.0 writes at the start of a file. */
+export function auxFields(
+  redisVersion: string,
+  usedMemory: number,
+  now: number,
+): [string, string][] {
+  return [
+    ["redis-ver", redisVersion],
+    ["redis-bits", "64"],
+    ["ctime", String(Math.floor(now / 1000))],
+    ["used-mem", String(usedMemory)],
+    ["aof-base", "0"],
+  ];
+}
+
+/** Writes one key of `db` (its expiry and access data included). */
+export function writeKey(
+  writer: RdbFileWriter,
+  db: Database,
+  key: string,
+  value: RedisValue,
+  access: AccessData,
+): void {
+  const stamp = access === "lru"
+    ? db.idleSeconds(key)
+    : access === "lfu"
+    ? db.accessFrequency(key)
+    : 0;
+  writer.entry(key, value, db.getExpire(key), stamp);
+}
+
+/** A whole file for `dbs`, written in one go (SAVE, DEBUG RELOAD). */
+export function serializeDatabases(
+  dbs: Database[],
+  aux: [string, string][],
+  options: WriteOptions,
+): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const writer = new RdbFileWriter(options, (chunk) => chunks.push(chunk));
+  writer.header(aux);
+  for (const db of dbs) {
+    if (db.size === 0) continue;
+    writer.selectDb(db.id, db.size, db.expires.size);
+    for (const [key, value] of db.data) {
+      writeKey(writer, db, key, value, options.access);
+      if (writer.buffered > 1 << 20) writer.flush();
+    }
+  }
+  writer.end();
+  return concat(chunks);
+}
+
+/** Joins byte chunks. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** What loading found. */
+export interface LoadResult {
+  keysLoaded: number;
+  keysExpired: number;
+  /** Aux fields, by name. */
+  aux: Map<string, string>;
+}
+
+/** How a file is loaded. */
+export interface LoadOptions {
+  limits: EncodingLimits;
+  /** Verify the CRC-64 (rdbchecksum). */
+  checksum: boolean;
+  /** Keys whose expiry is before this (Unix ms) are skipped, as a primary does. */
+  now: number;
+  /** Redis's notices while loading (function libraries skipped, empty keys). */
+  notice: (message: string) => void;
+}
+
+/**
+ * Loads an RDB file into `dbs` (which the caller has emptied, or not for a
+ * merge: an existing key is replaced). Throws {@linkcode RdbError} on a
+ * malformed, truncated or unsupported file; keys read before the error stay.
+ */
+export function loadRdb(
+  bytes: Uint8Array,
+  dbs: Database[],
+  options: LoadOptions,
+): LoadResult {
+  const magic = String.fromCharCode(...bytes.subarray(0, 5));
+  if (bytes.length < 9 || magic !== "REDIS") {
+    throw new RdbError("Wrong signature trying to load DB from file");
+  }
+  const version = Number(String.fromCharCode(...bytes.subarray(5, 9)));
+  if (!(version >= 1 && version <= RDB_VERSION)) {
+    throw new RdbError(`Can't handle RDB format version ${version}`);
+  }
+  const dec = new RdbDecoder(bytes);
+  dec.pos = 9;
+  const result: LoadResult = { keysLoaded: 0, keysExpired: 0, aux: new Map() };
+  let db = dbs[0];
+  let expireAt = -1;
+  let idle = -1;
+  let freq = -1;
+  for (;;) {
+    const type = dec.byte();
+    if (type === Opcode.expireTimeMs) {
+      expireAt = dec.uint64LE();
+      continue;
+    }
+    if (type === Opcode.expireTime) {
+      expireAt = dec.uint32LE() * 1000;
+      continue;
+    }
+    if (type === Opcode.idle) {
+      idle = dec.length();
+      continue;
+    }
+    if (type === Opcode.freq) {
+      freq = dec.byte();
+      continue;
+    }
+    if (type === Opcode.eof) break;
+    if (type === Opcode.selectDb) {
+      const id = dec.length();
+      if (id >= dbs.length) {
+        throw new RdbError(
+          `FATAL: Data file was created with a Redis server configured to handle more than ${dbs.length} databases. Exiting`,
+        );
+      }
+      db = dbs[id];
+      continue;
+    }
+    if (type === Opcode.resizeDb) {
+      db.data.reserve(db.size + dec.length());
+      dec.length();
+      continue;
+    }
+    if (type === Opcode.aux) {
+      const name = dec.string();
+      result.aux.set(name, dec.string());
+      continue;
+    }
+    if (type === Opcode.function2) {
+      dec.string();
+      options.notice(
+        "Skipping a function library: redeno has no scripting yet, so it cannot be loaded",
+      );
+      continue;
+    }
+    if (type === Opcode.functionPreGa || type === Opcode.moduleAux) {
+      throw new RdbError(`Unsupported RDB opcode ${type}`);
+    }
+    const key = dec.string();
+    const value = decodeValue(dec, type, options.limits);
+    const at = expireAt;
+    expireAt = -1;
+    const [keyIdle, keyFreq] = [idle, freq];
+    idle = freq = -1;
+    if (value === null) {
+      options.notice(`rdbLoadObject skipping empty key: ${key}`);
+      continue;
+    }
+    if (at !== -1 && at < options.now) {
+      result.keysExpired++;
+      continue;
+    }
+    db.set(key, value);
+    if (at !== -1) db.setExpire(key, at);
+    // Access data counts only under the policy it was saved for, as in Redis.
+    if (keyIdle !== -1 && !tracksFrequency()) db.setIdleSeconds(key, keyIdle);
+    if (keyFreq !== -1 && tracksFrequency()) db.setFrequency(key, keyFreq);
+    result.keysLoaded++;
+  }
+  if (version >= 5) {
+    const end = dec.pos;
+    if (end + 8 > bytes.length) {
+      throw new RdbError("Unexpected EOF reading RDB file");
+    }
+    const stored = new DataView(bytes.buffer, bytes.byteOffset + end)
+      .getBigUint64(0, true);
+    if (options.checksum && stored !== 0n) {
+      const crc = new Crc64();
+      crc.update(bytes.subarray(0, end));
+      if (crc.value() !== stored) {
+        throw new RdbError(
+          `Wrong RDB checksum expected: (${hex(stored)}) got (${
+            hex(crc.value())
+          }). Aborting now.`,
+        );
+      }
+    }
+  }
+  return result;
+}
+
+function hex(n: bigint): string {
+  return n.toString(16).padStart(16, "0");
+}

@@ -1,0 +1,389 @@
+/**
+ * RDB persistence for a server: SAVE, BGSAVE (sliced, see snapshot.ts),
+ * `save` points checked by the cron, loading at start, DEBUG RELOAD, and the
+ * state INFO persistence reports. Files are written to `temp-<pid>.rdb` in
+ * `dir` (the working directory), synced, then renamed over `dbfilename`, as
+ * Redis does, so a crash never leaves a half-written dump behind.
+ * @module
+ */
+
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import process from "node:process";
+import type { Server } from "../server.ts";
+import type { Database } from "../store/keyspace.ts";
+import type { EncodingLimits } from "./rdb_decoder.ts";
+import {
+  type AccessData,
+  auxFields,
+  loadRdb,
+  RdbFileWriter,
+  serializeDatabases,
+  type WriteOptions,
+} from "./rdb_file.ts";
+import { Snapshot } from "./snapshot.ts";
+
+/** Wait after a failed background save before save points try again (CONFIG_BGSAVE_RETRY_DELAY). */
+const RETRY_DELAY_S = 5;
+/** Time a BGSAVE slice may take before clients get their turn. */
+const SLICE_MS = 5;
+
+/** A background save in progress. */
+interface RunningSave {
+  snapshot: Snapshot;
+  writer: RdbFileWriter;
+  fd: number;
+  tempPath: string;
+  startedAt: number;
+  dirtyAtStart: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** The persistence state of one server. */
+export class Persistence {
+  /** Unix seconds of the last successful save (LASTSAVE). */
+  lastSave: number;
+  lastBgsaveOk = true;
+  lastBgsaveSeconds = -1;
+  /** Unix seconds of the last background save attempt. */
+  lastBgsaveTry = 0;
+  saves = 0;
+  bgsaveScheduled = false;
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+  private running: RunningSave | undefined;
+
+  constructor(private readonly server: Server) {
+    this.lastSave = Math.floor(Date.now() / 1000);
+  }
+
+  /** True while a BGSAVE runs. */
+  get bgsaveInProgress(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Keys written and to write by the running save (INFO). */
+  get progress(): [number, number] {
+    const s = this.running?.snapshot;
+    return s ? [s.keysWritten, s.keysTotal] : [0, 0];
+  }
+
+  /** Seconds the running save has taken, or -1. */
+  get currentSeconds(): number {
+    return this.running
+      ? Math.floor((Date.now() - this.running.startedAt) / 1000)
+      : -1;
+  }
+
+  /** The `save` points as [seconds, changes] pairs. */
+  savePoints(): [number, number][] {
+    const words = this.server.config.string("save").trim().split(/\s+/)
+      .filter((w) => w !== "");
+    const points: [number, number][] = [];
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      points.push([Number(words[i]), Number(words[i + 1])]);
+    }
+    return points;
+  }
+
+  private path(): string {
+    return this.server.config.string("dbfilename");
+  }
+
+  private writeOptions(): WriteOptions {
+    const config = this.server.config;
+    const policy = config.string("maxmemory-policy");
+    const access: AccessData = policy.endsWith("-lru")
+      ? "lru"
+      : policy.endsWith("-lfu")
+      ? "lfu"
+      : "none";
+    return {
+      compress: config.bool("rdbcompression"),
+      checksum: config.bool("rdbchecksum"),
+      access,
+    };
+  }
+
+  private aux(): [string, string][] {
+    return auxFields(
+      "7.0.15",
+      process.memoryUsage().heapUsed,
+      Date.now(),
+    );
+  }
+
+  /** The encoding limits loaded values are rebuilt with. */
+  limits(): EncodingLimits {
+    const config = this.server.config;
+    return {
+      hash: {
+        maxEntries: config.number("hash-max-listpack-entries"),
+        maxValue: config.number("hash-max-listpack-value"),
+      },
+      zset: {
+        maxEntries: config.number("zset-max-listpack-entries"),
+        maxValue: config.number("zset-max-listpack-value"),
+      },
+      setMaxIntsetEntries: config.number("set-max-intset-entries"),
+    };
+  }
+
+  /** SAVE: writes the file now; false (after logging why) when it failed. */
+  saveSync(): boolean {
+    const log = this.server.log;
+    const temp = `temp-${process.pid}.rdb`;
+    try {
+      const bytes = serializeDatabases(
+        this.server.dbs,
+        this.aux(),
+        this.writeOptions(),
+      );
+      const fd = openSync(temp, "w");
+      try {
+        writeSync(fd, bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, this.path());
+    } catch (error) {
+      log.warning(
+        `Failed opening the temp RDB file ${temp} (in server root dir ${process.cwd()}) for saving: ${
+          (error as Error).message
+        }`,
+      );
+      try {
+        unlinkSync(temp);
+      } catch {
+        // never created
+      }
+      this.lastBgsaveOk = false;
+      return false;
+    }
+    log.notice("DB saved on disk");
+    this.server.dirty = 0;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveOk = true;
+    this.saves++;
+    return true;
+  }
+
+  /**
+   * BGSAVE: starts a sliced background save; returns an error text (without
+   * the "ERR " prefix) when one cannot start.
+   */
+  startBackgroundSave(): string | null {
+    if (this.running) return "Background save already in progress";
+    const server = this.server;
+    const tempPath = `temp-bg-${process.pid}.rdb`;
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    let fd: number;
+    try {
+      fd = openSync(tempPath, "w");
+    } catch (error) {
+      server.log.warning(
+        `Failed opening the temp RDB file ${tempPath} (in server root dir ${process.cwd()}) for saving: ${
+          (error as Error).message
+        }`,
+      );
+      this.lastBgsaveOk = false;
+      return "";
+    }
+    const options = this.writeOptions();
+    const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
+    writer.header(this.aux());
+    const snapshot = new Snapshot(server.dbs, writer, options.access);
+    const hook = (db: Database, key: string) => snapshot.beforeChange(db, key);
+    for (const db of server.dbs) db.beforeChange = hook;
+    this.running = {
+      snapshot,
+      writer,
+      fd,
+      tempPath,
+      startedAt: Date.now(),
+      dirtyAtStart: server.dirty,
+      timer: undefined,
+    };
+    server.log.notice("Background saving started");
+    this.scheduleSlice();
+    return null;
+  }
+
+  /** Announces an in-place change to `key` of `db` to a running save. */
+  beforeChange(db: Database, key: string): void {
+    this.running?.snapshot.beforeChange(db, key);
+  }
+
+  private scheduleSlice(): void {
+    const running = this.running!;
+    running.timer = setTimeout(() => this.slice(), 0);
+  }
+
+  private slice(): void {
+    const running = this.running;
+    if (!running) return;
+    let done: boolean;
+    try {
+      done = running.snapshot.step(performance.now() + SLICE_MS, 1 << 18);
+      running.writer.flush();
+      if (done) running.writer.end();
+    } catch (error) {
+      this.failBackgroundSave(error as Error);
+      return;
+    }
+    if (!done) {
+      this.scheduleSlice();
+      return;
+    }
+    // The sync runs off the event loop: clients are served meanwhile.
+    fsync(running.fd, (error) => {
+      if (this.running !== running) return; // aborted meanwhile
+      try {
+        if (error) throw error;
+        closeSync(running.fd);
+        renameSync(running.tempPath, this.path());
+      } catch (error) {
+        this.failBackgroundSave(error as Error);
+        return;
+      }
+      this.server.log.notice("Background saving terminated with success");
+      this.finish(true);
+    });
+  }
+
+  private failBackgroundSave(error: Error): void {
+    this.server.log.warning(`Background saving error: ${error.message}`);
+    this.finish(false);
+  }
+
+  private finish(ok: boolean): void {
+    const running = this.running!;
+    this.running = undefined;
+    if (running.timer !== undefined) clearTimeout(running.timer);
+    for (const db of this.server.dbs) db.beforeChange = undefined;
+    this.lastBgsaveOk = ok;
+    this.lastBgsaveSeconds = Math.round(
+      (Date.now() - running.startedAt) / 1000,
+    );
+    if (ok) {
+      this.server.dirty -= running.dirtyAtStart;
+      this.lastSave = Math.floor(running.startedAt / 1000);
+      this.saves++;
+    } else {
+      try {
+        closeSync(running.fd);
+      } catch {
+        // already closed
+      }
+      try {
+        unlinkSync(running.tempPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Stops a running background save, dropping its file (shutdown, FLUSHALL in Redis). */
+  abortBackgroundSave(): void {
+    if (!this.running) return;
+    this.server.log.warning("There is a child saving an .rdb. Killing it!");
+    this.finish(false);
+    this.lastBgsaveOk = true; // an aborted save is not a failed one
+  }
+
+  /** Ten times a second: save points and scheduled BGSAVEs. */
+  cron(): void {
+    if (this.running) return;
+    const now = Math.floor(Date.now() / 1000);
+    if (this.bgsaveScheduled) {
+      this.bgsaveScheduled = false;
+      this.startBackgroundSave();
+      return;
+    }
+    const dirty = this.server.dirty;
+    if (dirty === 0) return;
+    for (const [seconds, changes] of this.savePoints()) {
+      if (
+        dirty >= changes && now - this.lastSave > seconds &&
+        (now - this.lastBgsaveTry > RETRY_DELAY_S || this.lastBgsaveOk)
+      ) {
+        this.server.log.notice(
+          `${changes} changes in ${seconds} seconds. Saving...`,
+        );
+        this.startBackgroundSave();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Loads `dbfilename` into the (empty) databases at start, logging as Redis
+   * does; a missing file is not an error, a bad one is thrown.
+   */
+  loadAtStart(): void {
+    const path = this.path();
+    if (!existsSync(path)) return;
+    const started = performance.now();
+    this.load(readFileSync(path), this.server.dbs);
+    this.server.log.notice(
+      `DB loaded from disk: ${
+        ((performance.now() - started) / 1000).toFixed(3)
+      } seconds`,
+    );
+  }
+
+  /** Loads an RDB image into `dbs`, with Redis's log lines. */
+  load(bytes: Uint8Array, dbs: Database[]): void {
+    const log = this.server.log;
+    const result = loadRdb(bytes, dbs, {
+      limits: this.limits(),
+      checksum: this.server.config.bool("rdbchecksum"),
+      now: Date.now(),
+      notice: (message) => log.notice(message),
+    });
+    const version = result.aux.get("redis-ver");
+    if (version !== undefined) {
+      log.notice(`Loading RDB produced by version ${version}`);
+    }
+    const ctime = result.aux.get("ctime");
+    if (ctime !== undefined) {
+      log.notice(
+        `RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`,
+      );
+    }
+    log.notice(
+      `Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`,
+    );
+    this.lastLoadKeysLoaded = result.keysLoaded;
+    this.lastLoadKeysExpired = result.keysExpired;
+  }
+
+  /** DEBUG RELOAD: saves (unless `save` is false), empties the databases (unless `flush` is false), loads the file. */
+  reload(save: boolean, flush = true): string | null {
+    if (save && !this.saveSync()) return "Error trying to save the DB";
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(this.path());
+    } catch {
+      return "Error trying to load the RDB dump, check server logs.";
+    }
+    if (flush) { for (const db of this.server.dbs) db.clear(); }
+    try {
+      this.load(bytes, this.server.dbs);
+    } catch (error) {
+      this.server.log.warning(`${(error as Error).message}`);
+      return "Error trying to load the RDB dump, check server logs.";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * RDB persistence end to end, with redis-server 7.0 as the other side: files
+ * move both ways with equal DEBUG DIGEST (and pass redis-check-rdb), BGSAVE
+ * saves the data as it was when it began while clients keep writing, a
+ * restart keeps the data, and DUMP payloads RESTORE across both servers.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import type { RespClient } from "../helpers/resp_client.ts";
+import { startRedeno, startRedis } from "../helpers/servers.ts";
+
+const DEBUG = ["--enable-debug-command", "yes"];
+
+/** The text of an error reply. */
+function errorText(reply: unknown): string {
+  return typeof reply === "object" && reply !== null && "message" in reply
+    ? String(reply.message)
+    : String(reply);
+}
+
+/** One key of every type but streams, some with TTLs, in two databases. */
+async function fill(c: RespClient): Promise<void> {
+  await c.call("SET", "s", "hello");
+  await c.call("SET", "n", "-123456789");
+  await c.call("SET", "long", "abc".repeat(500));
+  await c.call("SET", "ttl", "v", "PX", 100000000);
+  await c.call("RPUSH", "list", "a", "1", "b".repeat(300), "-5");
+  await c.call("SADD", "iset", "1", "2", "99999999999");
+  await c.call("SADD", "set", "x", "y", "z");
+  await c.call("ZADD", "z", "1.5", "a", "-inf", "b", "3", "c");
+  await c.call("HSET", "h", "f", "v", "g", "12");
+  const big: string[] = [];
+  for (let i = 0; i < 600; i++) big.push(`f${i}`, `v${i}`);
+  await c.call("HSET", "bigh", ...big);
+  const zbig: string[] = [];
+  for (let i = 0; i < 300; i++) zbig.push(String(i * 0.25), `m${i}`);
+  await c.call("ZADD", "bigz", ...zbig);
+  const sbig: string[] = [];
+  for (let i = 0; i < 600; i++) sbig.push(`m${i}`);
+  await c.call("SADD", "bigs", ...sbig);
+  await c.call("SELECT", 5);
+  await c.call("SET", "in5", "five");
+  await c.call("SELECT", 0);
+}
+
+async function checkRdb(path: string): Promise<void> {
+  const out = await new Deno.Command("redis-check-rdb", { args: [path] })
+    .output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /RDB looks OK!/);
+}
+
+Deno.test("redeno's SAVE passes redis-check-rdb and loads into redis-server with the same digest", async () => {
+  const dir = Deno.makeTempDirSync();
+  const redeno = await startRedeno(["--dir", dir, ...DEBUG]);
+  let digest: unknown;
+  try {
+    const c = await redeno.connect();
+    await fill(c);
+    digest = await c.call("DEBUG", "DIGEST");
+    assert.equal(await c.call("SAVE"), "OK");
+    assert.equal(
+      await c.call("LASTSAVE"),
+      Math.floor(Date.now() / 1000),
+    );
+    c.close();
+  } finally {
+    await redeno.stop();
+  }
+  await checkRdb(`${dir}/dump.rdb`);
+  const redisDir = Deno.makeTempDirSync();
+  copyFileSync(`${dir}/dump.rdb`, `${redisDir}/dump.rdb`);
+  const redis = await startRedis(["--dir", redisDir, ...DEBUG]);
+  try {
+    const c = await redis.connect();
+    assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    c.close();
+  } finally {
+    await redis.stop();
+  }
+});
+
+Deno.test("redis-server's dump loads into redeno at start with the same digest", async () => {
+  const dir = Deno.makeTempDirSync();
+  const redis = await startRedis(["--dir", dir, ...DEBUG]);
+  let digest: unknown;
+  try {
+    const c = await redis.connect();
+    await fill(c);
+    digest = await c.call("DEBUG", "DIGEST");
+    await c.call("SAVE");
+    c.close();
+  } finally {
+    await redis.stop();
+  }
+  const redeno = await startRedeno(["--dir", dir, "--save", "", ...DEBUG]);
+  try {
+    const c = await redeno.connect();
+    assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    assert.equal(await c.call("OBJECT", "ENCODING", "bigh"), "hashtable");
+    assert.equal(await c.call("OBJECT", "ENCODING", "h"), "listpack");
+    assert.equal(await c.call("OBJECT", "ENCODING", "iset"), "intset");
+    assert.ok(Number(await c.call("PTTL", "ttl")) > 0);
+    c.close();
+  } finally {
+    await redeno.stop();
+  }
+  assert.match(
+    redeno.output(),
+    /Done loading RDB, keys loaded: 13, keys expired: 0\./,
+  );
+});
+
+Deno.test("BGSAVE writes the data as it was when it began while clients keep writing", async () => {
+  const dir = Deno.makeTempDirSync();
+  const redeno = await startRedeno(["--dir", dir, "--save", "", ...DEBUG]);
+  try {
+    const c = await redeno.connect();
+    await c.call("DEBUG", "POPULATE", 50000);
+    await fill(c);
+    const before = await c.call("DEBUG", "DIGEST");
+    assert.equal(await c.call("BGSAVE"), "Background saving started");
+    assert.match(
+      errorText(await c.call("BGSAVE")),
+      /^ERR Background save already in progress$/,
+    );
+    // Change keys everywhere in the hash space, in place and not.
+    for (let i = 0; i < 50000; i += 97) {
+      await c.write("SET", `key:${i}`, "changed");
+      await c.write("DEL", `key:${i + 1}`);
+      await c.write("SET", `new:${i}`, "x");
+    }
+    for (let i = 0; i < 50000; i += 97) {
+      for (let j = 0; j < 3; j++) await c.read();
+    }
+    await c.call("RPUSH", "list", "more");
+    await c.call("HSET", "bigh", "f0", "changed");
+    await c.call("ZREM", "bigz", "m1");
+    await c.call("FLUSHDB");
+    const after = await c.call("DEBUG", "DIGEST");
+    assert.notEqual(after, before);
+    for (;;) {
+      const info = String(await c.call("INFO", "persistence"));
+      if (info.includes("rdb_bgsave_in_progress:0")) {
+        assert.match(info, /rdb_last_bgsave_status:ok/);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(await c.call("DEBUG", "RELOAD", "NOSAVE"), "OK");
+    assert.equal(await c.call("DEBUG", "DIGEST"), before);
+    c.close();
+  } finally {
+    await redeno.stop();
+  }
+  await checkRdb(`${dir}/dump.rdb`);
+});
+
+Deno.test("a restart keeps the data: SIGTERM saves when save points are set", async () => {
+  const dir = Deno.makeTempDirSync();
+  let digest: unknown;
+  const first = await startRedeno(["--dir", dir, ...DEBUG]);
+  try {
+    const c = await first.connect();
+    await fill(c);
+    digest = await c.call("DEBUG", "DIGEST");
+    c.close();
+  } finally {
+    await first.stop();
+  }
+  assert.match(first.output(), /DB saved on disk/);
+  const second = await startRedeno(["--dir", dir, ...DEBUG]);
+  try {
+    const c = await second.connect();
+    assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    const info = String(await c.call("INFO", "persistence"));
+    assert.match(info, /rdb_last_load_keys_loaded:13/);
+    assert.match(info, /rdb_changes_since_last_save:0/);
+    c.close();
+  } finally {
+    await second.stop();
+  }
+});
+
+Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type", async () => {
+  const redeno = await startRedeno(["--save", "", ...DEBUG]);
+  const redis = await startRedis(DEBUG);
+  try {
+    const a = await redeno.connect();
+    const b = await redis.connect();
+    await fill(a);
+    await fill(b);
+    const keys = await b.call("KEYS", "*") as string[];
+    assert.equal(keys.length, 12);
+    for (const [from, to] of [[a, b], [b, a]]) {
+      for (const key of keys) {
+        const payload = await from.callRaw("DUMP", key);
+        const bulk = new TextDecoder("latin1").decode(payload);
+        assert.ok(bulk.startsWith("$"));
+        const dumped = await from.call("DUMP", key) as string;
+        const ttl = Math.max(Number(await from.call("PTTL", key)), 0);
+        assert.equal(
+          await to.call("RESTORE", key, ttl, dumped, "REPLACE"),
+          "OK",
+        );
+        assert.deepEqual(
+          await to.call("DEBUG", "DIGEST-VALUE", key),
+          await from.call("DEBUG", "DIGEST-VALUE", key),
+          key,
+        );
+      }
+    }
+    const payload = await a.call("DUMP", "s") as string;
+    for (const c of [a, b]) {
+      assert.match(
+        errorText(await c.call("RESTORE", "s", 0, payload)),
+        /^BUSYKEY Target key name already exists\.$/,
+      );
+      assert.match(
+        errorText(
+          await c.call("RESTORE", "fresh", 0, payload.slice(0, -1) + "x"),
+        ),
+        /DUMP payload version or checksum are wrong/,
+      );
+      assert.match(
+        errorText(await c.call("RESTORE", "fresh", -1, payload)),
+        /Invalid TTL value, must be >= 0/,
+      );
+      assert.equal(await c.call("RESTORE", "gone", 1, payload, "ABSTTL"), "OK");
+      assert.equal(await c.call("EXISTS", "gone"), 0);
+      assert.equal(
+        await c.call("RESTORE", "idle", 0, payload, "IDLETIME", 1000),
+        "OK",
+      );
+      assert.ok(Number(await c.call("OBJECT", "IDLETIME", "idle")) >= 1000);
+    }
+    a.close();
+    b.close();
+  } finally {
+    await redeno.stop();
+    await redis.stop();
+  }
+});
