@@ -25,6 +25,7 @@ import type { Database } from "./store/keyspace.ts";
  */
 export function expireKey(server: Server, db: Database, key: string): void {
   db.delete(key);
+  server.propagation.also(db.id, ["DEL", key]);
   notifyKeyspaceEvent(server, Notify.expired, "expired", key, db.id);
   signalModifiedKey(server, db, key);
   server.stats.expiredKeys++;
@@ -125,6 +126,8 @@ export class ActiveExpireCycle {
         const [key, at] = next.value;
         if (at < now) {
           expireKey(this.server, db, key);
+          // Each active expiry is its own unit, as Redis sends it at once.
+          this.server.propagation.flush();
           expired++;
         }
       }

@@ -25,6 +25,7 @@ import { type CommandStats, Stats } from "./stats.ts";
 import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { Persistence } from "./persistence/service.ts";
+import { Propagation } from "./propagate.ts";
 import {
   Database,
   setAccessPolicy,
@@ -134,6 +135,8 @@ export class Server {
   inExec = false;
   /** `notify-keyspace-events` as Notify bits, read on every write. */
   notifyFlags: number;
+  /** The write stream for the AOF and replicas (src/propagate.ts). */
+  readonly propagation: Propagation = new Propagation();
   /** RDB saving and loading (src/persistence). */
   readonly persistence: Persistence = new Persistence(this);
   /** True once shutdown has begun. */

@@ -172,6 +172,8 @@ export function execute(server: Server, client: Client, argv: string[]): void {
   // Waiters on keys this command made ready are served now, with the state
   // it left: after the whole of an EXEC, which runs call() for each queued.
   if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
+  // The execution unit ends here: its writes go to the AOF and replicas.
+  server.propagation.flush();
 }
 
 /** `enable-debug-command`: yes, or local for loopback and unix socket clients. */
@@ -223,6 +225,7 @@ export function call(
       server.persistence.beforeChange(client.db, argv[ref.pos]);
     }
   }
+  const dirtyBefore = server.dirty;
   try {
     spec.handler!(client, argv);
   } catch (error) {
@@ -232,6 +235,12 @@ export function call(
     );
     client.out.error(`ERR internal error running '${fullName}'`);
   }
+  // EXEC's own change count is its commands', which propagated themselves.
+  server.propagation.commandDone(
+    client.db.id,
+    argv,
+    server.dirty !== dirtyBefore && fullName !== "exec",
+  );
   if (skipReply) {
     client.out.muted = client.replyMode === "off";
     if (client.replyMode === "skip") client.replyMode = "on";
