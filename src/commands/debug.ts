@@ -12,8 +12,17 @@ import type { Client } from "../client.ts";
 import type { ReplyWriter } from "../protocol/writer.ts";
 import { datasetDigest, digestHex, keyValueDigest } from "../store/digest.ts";
 import { objectEncoding, objectRefcount } from "../store/encoding.ts";
-import { accessClock, isString, tracksFrequency } from "../store/keyspace.ts";
-import { stringOf, type StringValue } from "../store/string.ts";
+import {
+  encodeValue,
+  listNodes,
+  RdbEncoder,
+} from "../persistence/rdb_encoder.ts";
+import {
+  accessClock,
+  type RedisValue,
+  tracksFrequency,
+} from "../store/keyspace.ts";
+import { ListValue } from "../store/list.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInteger } from "../util/numbers.ts";
 import { Errors } from "./util.ts";
@@ -146,43 +155,27 @@ function atoi(text: string): number {
 
 /** The LRU clock Redis keeps per object: seconds, in 24 bits. */
 const LRU_CLOCK_MAX = 0xffffff;
-/** Bytes Redis's RDB length prefix takes for `n`. */
-function rdbLengthSize(n: number): number {
-  if (n < 64) return 1;
-  if (n < 16384) return 2;
-  if (n <= 0xffffffff) return 5;
-  return 9;
-}
-
-/** Bytes of Redis's RDB integer encoding for `n`, or 0 when it needs more than 32 bits. */
-function rdbIntegerSize(n: number): number {
-  if (n >= -128 && n <= 127) return 2;
-  if (n >= -32768 && n <= 32767) return 3;
-  if (n >= -2147483648 && n <= 2147483647) return 5;
-  return 0;
-}
-
-const CANONICAL_INTEGER = /^(0|-?[1-9][0-9]*)$/;
-
 /**
- * The length Redis's RDB writer gives a string value (DEBUG OBJECT's
- * serializedlength): integer encodings for decimal numbers that fit 32 bits,
- * otherwise a length prefix and the bytes. Redis also LZF-compresses strings
- * longer than 20 bytes when `rdbcompression` is on; redeno has no LZF
- * compressor yet, so for those it reports the uncompressed length (what
- * Redis reports when compression is off or does not pay).
+ * DEBUG OBJECT's serializedlength: the size of the value as the RDB writer
+ * saves it (without the type byte), with `rdbcompression` applied, as
+ * Redis's rdbSavedObjectLen measures it.
  */
-function serializedStringLength(s: string): number {
-  if (s.length <= 11 && CANONICAL_INTEGER.test(s)) {
-    const size = rdbIntegerSize(Number(s));
-    if (size > 0) return size;
-  }
-  return rdbLengthSize(s.length) + s.length;
+function serializedLength(value: RedisValue, compress: boolean): number {
+  const encoder = new RdbEncoder(compress);
+  encodeValue(encoder, value);
+  return encoder.length;
 }
 
-/** DEBUG OBJECT's serializedlength for a value. */
-function serializedLength(value: StringValue): number {
-  return serializedStringLength(stringOf(value));
+/** The quicklist details Redis appends for a list. */
+function quicklistDetails(client: Client, list: ListValue): string {
+  const nodes = listNodes(list);
+  const config = client.server.config;
+  const bytes = nodes.reduce((sum, node) => sum + node.length, 0);
+  return ` ql_nodes:${nodes.length} ql_avg_node:${
+    (list.length / nodes.length).toFixed(2)
+  } ql_listpack_max:${config.number("list-max-listpack-size")} ql_compressed:${
+    config.number("list-compress-depth") === 0 ? 0 : 1
+  } ql_uncompressed_size:${bytes}`;
 }
 
 /** A plausible, 16-byte aligned heap address: Redis prints the object's own. */
@@ -202,13 +195,6 @@ function debugObject(client: Client, key: string): void {
   const slot = data.slotOf(key);
   if (slot === -1) return client.out.error(Errors.noSuchKey);
   const value = data.valueAt(slot);
-  if (!isString(value)) {
-    // Redis prints the RDB-serialized length and per-type details here;
-    // redeno computes those once it writes RDB files.
-    return client.out.error(
-      `ERR DEBUG OBJECT does not describe ${value.type} values yet`,
-    );
-  }
   const config = client.server.config;
   const refcount = objectRefcount(
     value,
@@ -223,8 +209,10 @@ function debugObject(client: Client, key: string): void {
     `Value at:${fakeAddress()} refcount:${refcount} encoding:${
       objectEncoding(value)
     } serializedlength:${
-      serializedLength(value)
-    } lru:${lru} lru_seconds_idle:${idle}`,
+      serializedLength(value, config.bool("rdbcompression"))
+    } lru:${lru} lru_seconds_idle:${idle}${
+      value instanceof ListValue ? quicklistDetails(client, value) : ""
+    }`,
   );
 }
 

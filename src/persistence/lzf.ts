@@ -3,85 +3,138 @@
  * (`rdbcompression`). The format: a control byte below 32 starts a run of
  * ctrl+1 literal bytes; otherwise its top 3 bits hold a match length minus 2
  * (7 means a length byte follows) and its low 5 bits with the next byte an
- * offset back into the output minus 1. The compressor finds matches through a
- * hash of each 3-byte sequence, as liblzf does; its output may differ from
- * liblzf's byte for byte, but any LZF decoder reads it.
+ * offset back into the output minus 1.
+ *
+ * The compressor makes the same choices as liblzf 3.6 built the way Redis
+ * builds it (a 16-bit hash of each 3-byte window that carries the bytes
+ * before it, both positions after a match re-hashed, the first input byte
+ * never a match source, and the same output-budget checks), so redeno's
+ * compressed strings, and with them DUMP payloads, RDB files and DEBUG
+ * OBJECT's serializedlength, are the bytes Redis produces.
  * @module
  */
 
-const HASH_BITS = 14;
+const HASH_BITS = 16;
+const HASH_MASK = (1 << HASH_BITS) - 1;
 /** Farthest a match may reach back (LZF_MAX_OFF). */
 const MAX_OFFSET = 1 << 13;
-/** Longest match: 2 + 7 + 255 bytes. */
-const MAX_MATCH = 264;
+/** Longest match: 2 + 7 + 255 bytes (LZF_MAX_REF). */
+const MAX_MATCH = (1 << 8) + (1 << 3);
 /** Longest literal run one control byte covers. */
 const MAX_LITERAL = 32;
 
+/** Input position + 1 last seen per hash; 0 means none. */
 const table = new Int32Array(1 << HASH_BITS);
 
-function hash3(input: Uint8Array, at: number): number {
-  const v = (input[at] << 16) | (input[at + 1] << 8) | input[at + 2];
-  return (Math.imul(v, 0x9e3779b1) >>> (32 - HASH_BITS));
+/** The hash slot of the window value `h` (liblzf's IDX in its VERY_FAST mode). */
+function slotOf(h: number): number {
+  return ((h >>> (24 - HASH_BITS)) - Math.imul(h, 5)) & HASH_MASK;
 }
 
 /**
- * Compresses `input`; returns null when the result would be longer than
- * `limit` bytes (Redis stores the string uncompressed then).
+ * How many bytes from `ip` repeat those from `ref` (at least 3 are known
+ * to), as liblzf counts them: when more than 16 may match it compares 16
+ * positions before looking at `longest`, so a match near the end of the
+ * input can run up to 2 bytes past it (never past the input's end).
+ */
+function matchLength(
+  input: Uint8Array,
+  ref: number,
+  ip: number,
+  longest: number,
+): number {
+  let length = 2;
+  if (longest > 16) {
+    for (let i = 0; i < 16; i++) {
+      length++;
+      if (input[ref + length] !== input[ip + length]) return length;
+    }
+  }
+  do length++; while (
+    length < longest && input[ref + length] === input[ip + length]
+  );
+  return length;
+}
+
+/**
+ * Compresses `input` into at most `limit` bytes; returns null when it does
+ * not fit (Redis then stores the string uncompressed).
  */
 export function lzfCompress(
   input: Uint8Array,
   limit: number,
 ): Uint8Array | null {
   const n = input.length;
-  if (n < 4 || limit <= 0) return null;
+  if (n === 0 || limit <= 0) return null;
   table.fill(0);
-  const out = new Uint8Array(limit + MAX_LITERAL + 4);
-  let op = 1;
-  let literalStart = 0;
+  const out = new Uint8Array(limit);
+  let op = 1; // room for the first literal run's control byte
   let literals = 0;
   let ip = 0;
-  while (ip < n) {
-    if (op > limit) return null;
-    if (ip < n - 2) {
-      const h = hash3(input, ip);
-      const ref = table[h] - 1;
-      table[h] = ip + 1;
-      const offset = ip - ref - 1;
-      if (
-        ref >= 0 && offset < MAX_OFFSET && input[ref] === input[ip] &&
-        input[ref + 1] === input[ip + 1] && input[ref + 2] === input[ip + 2]
-      ) {
-        const longest = Math.min(MAX_MATCH, n - ip);
-        let length = 3;
-        while (length < longest && input[ref + length] === input[ip + length]) {
-          length++;
-        }
-        if (literals > 0) out[literalStart] = literals - 1;
-        else op--; // the reserved control byte is not needed
-        const code = length - 2;
-        if (code < 7) {
-          out[op++] = (offset >> 8) + (code << 5);
-        } else {
-          out[op++] = (offset >> 8) + (7 << 5);
-          out[op++] = code - 7;
-        }
-        out[op++] = offset & 0xff;
-        literalStart = op++;
+  let h = (input[0] << 8) | input[1];
+  while (ip < n - 2) {
+    h = ((h << 8) | input[ip + 2]) >>> 0;
+    const slot = slotOf(h);
+    const ref = table[slot] - 1;
+    table[slot] = ip + 1;
+    const offset = ip - ref - 1;
+    if (
+      ref > 0 && offset < MAX_OFFSET && input[ref + 2] === input[ip + 2] &&
+      input[ref] === input[ip] && input[ref + 1] === input[ip + 1]
+    ) {
+      const longest = Math.min(n - ip - 2, MAX_MATCH);
+      // Enough room for the match and a new run's control byte?
+      if (op + 4 >= limit && op - (literals === 0 ? 1 : 0) + 4 >= limit) {
+        return null;
+      }
+      out[op - literals - 1] = literals - 1;
+      if (literals === 0) op--;
+      const length = matchLength(input, ref, ip, longest);
+      const code = length - 2;
+      if (code < 7) {
+        out[op++] = (offset >> 8) + (code << 5);
+      } else {
+        out[op++] = (offset >> 8) + (7 << 5);
+        out[op++] = code - 7;
+      }
+      out[op++] = offset & 0xff;
+      literals = 0;
+      op++;
+      ip += length;
+      if (ip >= n - 2) break;
+      // The two windows that start inside the match's tail get hashed too.
+      ip -= 2;
+      h = (input[ip] << 8) | input[ip + 1];
+      h = ((h << 8) | input[ip + 2]) >>> 0;
+      table[slotOf(h)] = ip + 1;
+      ip++;
+      h = ((h << 8) | input[ip + 2]) >>> 0;
+      table[slotOf(h)] = ip + 1;
+      ip++;
+    } else {
+      if (op >= limit) return null;
+      literals++;
+      out[op++] = input[ip++];
+      if (literals === MAX_LITERAL) {
+        out[op - literals - 1] = literals - 1;
         literals = 0;
-        ip += length;
-        continue;
+        op++;
       }
     }
+  }
+  if (op + 3 > limit) return null;
+  while (ip < n) {
+    literals++;
     out[op++] = input[ip++];
-    if (++literals === MAX_LITERAL) {
-      out[literalStart] = MAX_LITERAL - 1;
-      literalStart = op++;
+    if (literals === MAX_LITERAL) {
+      out[op - literals - 1] = literals - 1;
       literals = 0;
+      op++;
     }
   }
-  if (literals > 0) out[literalStart] = literals - 1;
-  else op--;
-  return op > limit ? null : out.slice(0, op);
+  out[op - literals - 1] = literals - 1;
+  if (literals === 0) op--;
+  return out.slice(0, op);
 }
 
 /**

@@ -22,8 +22,10 @@ import { QuicklistContainer, RdbError, RdbType } from "./rdb_format.ts";
 const STRICT_INT = /^(0|-?[1-9][0-9]{0,19})$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-/** A listpack node of a list is closed once it reaches this size (list-max-listpack-size -2). */
+/** Largest listpack node of a list (list-max-listpack-size -2). */
 const LIST_NODE_BYTES = 8192;
+/** What Redis's quicklist adds to an element's length to estimate its listpack cost. */
+const LIST_ENTRY_OVERHEAD = 8;
 
 /** The integer a string holds when Redis would store it as one, else null. */
 function asInt64(s: string): bigint | null {
@@ -338,20 +340,34 @@ export function encodeValue(enc: RdbEncoder, value: RedisValue): void {
   else throw new RdbError(`cannot save a ${value.type} value yet`);
 }
 
-function encodeList(enc: RdbEncoder, list: ListValue): void {
+/**
+ * The listpacks of the quicklist nodes a list is saved as: the nodes Redis
+ * builds when the elements are pushed at the tail, where a node takes an
+ * element while its size plus the element's length and 8 stays within
+ * 8 KiB (quicklist's _quicklistNodeAllowInsert).
+ */
+export function listNodes(list: ListValue): Uint8Array[] {
   const nodes: Uint8Array[] = [];
   let node = new ListpackBuilder();
   let inNode = 0;
   for (const element of list.values()) {
-    node.add(element);
-    inNode++;
-    if (node.size >= LIST_NODE_BYTES) {
+    if (
+      inNode > 0 &&
+      node.size + element.length + LIST_ENTRY_OVERHEAD > LIST_NODE_BYTES
+    ) {
       nodes.push(node.finish());
       node = new ListpackBuilder();
       inNode = 0;
     }
+    node.add(element);
+    inNode++;
   }
   if (inNode > 0) nodes.push(node.finish());
+  return nodes;
+}
+
+function encodeList(enc: RdbEncoder, list: ListValue): void {
+  const nodes = listNodes(list);
   enc.lengthOf(nodes.length);
   for (const bytes of nodes) {
     enc.lengthOf(QuicklistContainer.packed);

@@ -256,8 +256,6 @@ function objectFields(reply: string): string {
 
 Deno.test("DEBUG OBJECT reports Redis's refcount, encoding and serialized length", async () => {
   await withServers(async (redis, redeno) => {
-    // LZF compression of strings over 20 bytes is not in redeno yet.
-    await same(redis, redeno, "CONFIG", "SET", "rdbcompression", "no");
     const values = [
       ...INTEGER_LOOKING,
       "",
@@ -271,6 +269,9 @@ Deno.test("DEBUG OBJECT reports Redis's refcount, encoding and serialized length
       "c".repeat(16383),
       "c".repeat(16384),
       "\x00\xff\r\n",
+      // LZF-compressed: redeno's compressor makes liblzf's choices.
+      "abcabcabcabcabcabcabcabcabc",
+      Array.from({ length: 400 }, (_, i) => `word${i * 7 % 13}`).join(" "),
     ];
     for (const [i, value] of values.entries()) {
       await same(redis, redeno, "SET", `k${i}`, value);
@@ -285,8 +286,39 @@ Deno.test("DEBUG OBJECT reports Redis's refcount, encoding and serialized length
       );
     }
     await same(redis, redeno, "SETBIT", "bits", "7", "1");
+    // Collections: serializedlength is their RDB form; lists add quicklist
+    // details, with nodes split where Redis's tail pushes split them.
+    await same(redis, redeno, "RPUSH", "small-list", "a", "b", "1", "-7");
+    for (let i = 0; i < 20_000; i += 1000) {
+      const ints = Array.from({ length: 1000 }, (_, j) => String(i + j));
+      await same(redis, redeno, "RPUSH", "int-list", ...ints);
+      const words = ints.map((n) => `element:${n}`);
+      await same(redis, redeno, "RPUSH", "word-list", ...words);
+    }
+    await same(redis, redeno, "HSET", "small-hash", "f", "v", "n", "12");
+    await same(redis, redeno, "SADD", "int-set", "1", "2", "300000");
+    await same(redis, redeno, "ZADD", "small-zset", "1.5", "a", "2", "b");
+    for (let i = 0; i < 300; i++) {
+      await same(redis, redeno, "HSET", "big-hash", `field:${i}`, `${i}`);
+      await same(redis, redeno, "ZADD", "big-zset", String(i / 3), `m:${i}`);
+      await same(redis, redeno, "SADD", "big-set", `member:${i}`);
+    }
     for (
-      const argv of [["DEBUG", "OBJECT", "bits"], ["DEBUG", "OBJECT", "no"]]
+      const argv of [
+        ["DEBUG", "OBJECT", "bits"],
+        ["DEBUG", "OBJECT", "no"],
+        ...[
+          "small-list",
+          "int-list",
+          "word-list",
+          "small-hash",
+          "int-set",
+          "small-zset",
+          "big-hash",
+          "big-zset",
+          "big-set",
+        ].map((key) => ["DEBUG", "OBJECT", key]),
+      ]
     ) {
       const [expected, actual] = await Promise.all([
         redis.callRaw(...argv),
@@ -296,6 +328,50 @@ Deno.test("DEBUG OBJECT reports Redis's refcount, encoding and serialized length
         objectFields(bytesToBinary(actual)),
         objectFields(bytesToBinary(expected)),
       );
+    }
+  });
+});
+
+/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
+function pseudoRandom(seed: number): () => number {
+  let state = seed || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+/** A string with repeats at many distances and lengths, as LZF finds them. */
+function compressibleString(random: () => number, length: number): string {
+  let s = "";
+  while (s.length < length) {
+    const back = Math.floor(random() * Math.min(s.length, 9000));
+    if (s.length > 3 && random() < 0.5) {
+      const from = s.length - 1 - back;
+      s += s.slice(from, from + 3 + Math.floor(random() * 300));
+    } else {
+      // Half the time from four letters, so short repeats are common.
+      const alphabet = random() < 0.5 ? 4 : 256;
+      const base = alphabet === 4 ? 97 : 0;
+      s += String.fromCharCode(base + Math.floor(random() * alphabet));
+    }
+  }
+  return s.slice(0, length);
+}
+
+Deno.test("DUMP payloads of compressed strings are Redis's bytes", async () => {
+  await withServers(async (redis, redeno) => {
+    const random = pseudoRandom(20261206);
+    const lengths = [21, 22, 23, 24, 25, 30, 40, 64, 100, 1000, 5000, 20000];
+    for (const [i, length] of lengths.entries()) {
+      for (let round = 0; round < 5; round++) {
+        const value = compressibleString(random, length);
+        const key = `lzf:${i}:${round}`;
+        await same(redis, redeno, "SET", key, value);
+        await same(redis, redeno, "DUMP", key);
+      }
     }
   });
 });
