@@ -175,6 +175,21 @@ export class Blocking {
     return true;
   }
 
+  /**
+   * Ends every wait on keys with error `message` (a primary turned replica:
+   * Redis's disconnectAllBlockedClients); those clients close after it.
+   */
+  unblockAll(message: string): void {
+    for (const client of this.server.clients.values()) {
+      const waiter = client.blocked;
+      if (!waiter) continue;
+      client.out.error(message);
+      client.closeAfterReply = true;
+      this.unblock(waiter);
+    }
+    this.resumeUnblocked();
+  }
+
   /** Forgets the wait of a disconnected client. */
   forget(client: Client): void {
     if (client.blocked) this.remove(client.blocked);

@@ -102,6 +102,11 @@ export class Client implements ConnectionHandler {
     this.out.onError = (message) => server.stats.recordError(message);
   }
 
+  /** True for the client the primary's replication stream runs as. */
+  get isMaster(): boolean {
+    return false;
+  }
+
   /** RESP version of this connection. */
   get protover(): 2 | 3 {
     return this.out.protover;

@@ -21,14 +21,18 @@ import type { Database } from "./store/keyspace.ts";
 /**
  * Removes `key`, found expired in `db`. Lazy and active expiry both come
  * here: it is where the `expired` keyspace notification and the DEL sent to
- * replicas and the AOF belong.
+ * replicas and the AOF belong. A replica deletes nothing: the key waits for
+ * its primary's DEL, reading as missing meanwhile except to the primary's
+ * own commands. Returns true when the key reads as missing.
  */
-export function expireKey(server: Server, db: Database, key: string): void {
+export function expireKey(server: Server, db: Database, key: string): boolean {
+  if (server.replica.isReplica) return !server.replica.applying;
   db.delete(key);
   server.propagation.also(db.id, ["DEL", key]);
   notifyKeyspaceEvent(server, Notify.expired, "expired", key, db.id);
   signalModifiedKey(server, db, key);
   server.stats.expiredKeys++;
+  return true;
 }
 
 /** Keys looked at per round at effort 1 (Redis: 20, plus 5 per effort step). */
@@ -59,7 +63,11 @@ export class ActiveExpireCycle {
   /** Starts a cycle for one cron period of `periodMs` (a cycle still running is renewed). */
   start(periodMs: number): void {
     const server = this.server;
-    if (!server.activeExpireEnabled || server.shuttingDown) return;
+    // A replica's keys expire by its primary's DELs only.
+    if (
+      !server.activeExpireEnabled || server.shuttingDown ||
+      server.replica.isReplica
+    ) return;
     const effort = server.config.number("active-expire-effort") - 1;
     this.budget = periodMs * (BUDGET_PERCENT + 2 * effort) / 100;
     this.dbsLeft = server.dbs.length;
@@ -76,7 +84,10 @@ export class ActiveExpireCycle {
   private slice(): void {
     this.timer = undefined;
     const server = this.server;
-    if (!server.activeExpireEnabled || server.shuttingDown) return;
+    if (
+      !server.activeExpireEnabled || server.shuttingDown ||
+      server.replica.isReplica
+    ) return;
     const started = performance.now();
     const deadline = started + Math.min(SLICE_MS, this.budget);
     const effort = server.config.number("active-expire-effort") - 1;

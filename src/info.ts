@@ -352,18 +352,26 @@ function statsLines(server: Server): string[] {
 }
 
 function replicationLines(server: Server): string[] {
+  const replica = server.replica;
+  const ids = replica.ids;
+  const backlogSize = server.config.number("repl-backlog-size");
+  const history = ids.backlogFrom === 0
+    ? 0
+    : Math.min(ids.offset - ids.backlogFrom + 1, backlogSize);
   return [
-    "role:master",
+    ...(replica.isReplica ? replica.infoLines() : ["role:master"]),
     "connected_slaves:0",
     "master_failover_state:no-failover",
-    `master_replid:${server.replicationId}`,
-    "master_replid2:0000000000000000000000000000000000000000",
-    "master_repl_offset:0",
-    "second_repl_offset:-1",
-    "repl_backlog_active:0",
-    `repl_backlog_size:${server.config.number("repl-backlog-size")}`,
-    "repl_backlog_first_byte_offset:0",
-    "repl_backlog_histlen:0",
+    `master_replid:${ids.replid}`,
+    `master_replid2:${ids.replid2}`,
+    `master_repl_offset:${ids.offset}`,
+    `second_repl_offset:${ids.secondOffset}`,
+    `repl_backlog_active:${ids.backlogFrom === 0 ? 0 : 1}`,
+    `repl_backlog_size:${backlogSize}`,
+    `repl_backlog_first_byte_offset:${
+      ids.backlogFrom === 0 ? 0 : ids.offset - history + 1
+    }`,
+    `repl_backlog_histlen:${history}`,
   ];
 }
 

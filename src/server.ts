@@ -26,6 +26,7 @@ import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
+import { ReplicaLink } from "./replication/replica.ts";
 import {
   Database,
   setAccessPolicy,
@@ -139,6 +140,8 @@ export class Server {
   readonly propagation: Propagation = new Propagation();
   /** RDB saving and loading (src/persistence). */
   readonly persistence: Persistence = new Persistence(this);
+  /** The link to our primary when this server is a replica (src/replication). */
+  readonly replica: ReplicaLink;
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -198,6 +201,7 @@ export class Server {
     applyAccessPolicy();
     this.runId = randomHex(40);
     this.replicationId = randomHex(40);
+    this.replica = new ReplicaLink(this, this.replicationId);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
@@ -232,6 +236,11 @@ export class Server {
       throw new Error("Configured to not listen anywhere, exiting.");
     }
     this.cronTimer = setInterval(() => this.cron(), 100);
+    const replicaof = this.config.string("replicaof");
+    if (replicaof !== "") {
+      const [host, port] = replicaof.split(" ");
+      this.replica.follow(host, Number(port), true);
+    }
   }
 
   /**
@@ -432,7 +441,7 @@ export class Server {
     const now = Date.now();
     for (const client of this.clients.values()) {
       if (
-        timeout > 0 && client.kind === "normal" &&
+        timeout > 0 && client.kind === "normal" && !client.isMaster &&
         now - client.lastInteraction > timeout && !client.postponed &&
         !client.blocked
       ) {
@@ -476,6 +485,7 @@ export class Server {
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
     this.activeExpire.stop();
+    this.replica.stop();
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
     for (const listener of this.listeners) listener.close();

@@ -38,6 +38,7 @@ function clientType(client: Client): ClientType {
 function clientFlags(client: Client): string {
   let flags = "";
   if (client.kind === "replica") flags += "S";
+  if (client.isMaster) flags += "M";
   if (client.kind === "pubsub") flags += "P";
   if (client.transaction) flags += "x";
   if (client.postponed || client.blocked) flags += "b";
@@ -88,7 +89,8 @@ export function clientInfoLine(client: Client, argv?: string[]): string {
     `tot-mem=${totMem}`,
     `events=${client.outputPending > 0 ? "rw" : "r"}`,
     `cmd=${client.lastCommand}`,
-    "user=default",
+    // The primary's link runs as no user at all, which Redis prints so.
+    `user=${client.isMaster ? "(superuser)" : "default"}`,
     "redir=-1",
     `resp=${client.protover}`,
   ].join(" ");

@@ -146,6 +146,19 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     );
     return;
   }
+  const replica = server.replica;
+  if (
+    replica.isReplica && !client.isMaster &&
+    server.config.bool("replica-read-only") && isWrite(client, spec)
+  ) {
+    reject(
+      server,
+      client,
+      "READONLY You can't write against a read only replica.",
+      fullName,
+    );
+    return;
+  }
   if (
     client.protover === 2 && client.subscriptions.total > 0 &&
     !ALLOWED_WHEN_SUBSCRIBED.has(fullName)
@@ -154,6 +167,19 @@ export function execute(server: Server, client: Client, argv: string[]): void {
       server,
       client,
       `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      fullName,
+    );
+    return;
+  }
+  if (
+    replica.isReplica && replica.state !== "connected" &&
+    !server.config.bool("replica-serve-stale-data") &&
+    deniedWhenStale(client, spec)
+  ) {
+    reject(
+      server,
+      client,
+      "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
       fullName,
     );
     return;
@@ -174,6 +200,24 @@ export function execute(server: Server, client: Client, argv: string[]): void {
   if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
   // The execution unit ends here: its writes go to the AOF and replicas.
   server.propagation.flush();
+}
+
+/** A write command, or an EXEC with one queued (Redis's is_write_command). */
+function isWrite(client: Client, spec: CommandSpec): boolean {
+  if (spec.flags.includes("write")) return true;
+  return spec.name === "exec" &&
+    (client.transaction?.commands.some((c) => c.spec.flags.includes("write")) ??
+      false);
+}
+
+/** Refused by a replica whose link is down (Redis's is_denystale_command). */
+function deniedWhenStale(client: Client, spec: CommandSpec): boolean {
+  if (spec.name === "exec") {
+    return client.transaction?.commands.some((c) =>
+      !c.spec.flags.includes("stale")
+    ) ?? false;
+  }
+  return !spec.flags.includes("stale");
 }
 
 /** `enable-debug-command`: yes, or local for loopback and unix socket clients. */

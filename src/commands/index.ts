@@ -18,6 +18,7 @@ import { listCommands } from "./lists.ts";
 import { objectCommands } from "./object.ts";
 import { persistenceCommands } from "./persistence.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { replicaofCommands } from "./replicaof.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
@@ -34,6 +35,7 @@ export function buildCommandTable(): CommandTable {
   table.register(clientCommands);
   table.register(serverCommands);
   table.register(debugCommands);
+  table.register(replicaofCommands);
   table.register(keyCommands);
   table.register(objectCommands);
   table.register(stringCommands);

@@ -342,13 +342,21 @@ export class Persistence {
     );
   }
 
-  /** Loads an RDB image into `dbs`, with Redis's log lines. */
-  load(bytes: Uint8Array, dbs: Database[]): void {
+  /**
+   * Loads an RDB image into `dbs`, with Redis's log lines, and returns its
+   * aux fields. A replica loading its primary's RDB keeps expired keys
+   * (`skipExpired` false): they are the primary's to delete.
+   */
+  load(
+    bytes: Uint8Array,
+    dbs: Database[],
+    skipExpired = true,
+  ): Map<string, string> {
     const log = this.server.log;
     const result = loadRdb(bytes, dbs, {
       limits: this.limits(),
       checksum: this.server.config.bool("rdbchecksum"),
-      now: Date.now(),
+      now: skipExpired ? Date.now() : -Infinity,
       notice: (message) => log.notice(message),
     });
     const version = result.aux.get("redis-ver");
@@ -366,6 +374,7 @@ export class Persistence {
     );
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
+    return result.aux;
   }
 
   /** DEBUG RELOAD: saves (unless `save` is false), empties the databases (unless `flush` is false), loads the file. */

@@ -134,6 +134,9 @@ function touchedStamp(stamp: number): number {
   return ((lfuMinutes() << 8) | lfuIncrement(lfuDecayed(stamp))) >>> 0;
 }
 
+/** Random picks of expired keys before RANDOMKEY settles for one. */
+const RANDOM_KEY_TRIES = 100;
+
 /** One database. Expired keys are removed lazily on access and by the active cycle. */
 export class Database {
   /** Key to value, with per-key access stamps and hash-ordered scanning. */
@@ -141,12 +144,14 @@ export class Database {
   /** Key to absolute expiry time in Unix milliseconds. */
   expires = new Map<string, number>();
   /**
-   * Called to remove a key found expired; the server routes it to its single
-   * expiry event (src/expire.ts). Must delete the key.
+   * Called for a key found expired; the server routes it to its single
+   * expiry event (src/expire.ts). Returns true when the key now reads as
+   * missing: a primary deletes it, a replica hides it from its clients but
+   * keeps it for the primary's DEL, and lets the primary's own commands see
+   * it (Redis's expireIfNeeded).
    */
-  onExpired: (db: Database, key: string) => void = (db, key) => {
+  onExpired: (db: Database, key: string) => boolean = (db, key) =>
     db.delete(key);
-  };
 
   constructor(readonly id: number) {}
 
@@ -170,8 +175,10 @@ export class Database {
     const data = this.data;
     const slot = data.slotOf(key);
     if (slot === -1) return undefined;
-    if (this.expires.size !== 0 && this.isExpired(key, now)) {
-      this.onExpired(this, key);
+    if (
+      this.expires.size !== 0 && this.isExpired(key, now) &&
+      this.onExpired(this, key)
+    ) {
       return undefined;
     }
     data.setStampAt(slot, touchedStamp(data.stampAt(slot)));
@@ -182,8 +189,7 @@ export class Database {
   peek(key: string, now: number): RedisValue | undefined {
     const value = this.data.get(key);
     if (value === undefined) return undefined;
-    if (this.isExpired(key, now)) {
-      this.onExpired(this, key);
+    if (this.isExpired(key, now) && this.onExpired(this, key)) {
       return undefined;
     }
     return value;
@@ -281,10 +287,14 @@ export class Database {
    * keys met on the way are removed through {@linkcode onExpired}.
    */
   randomKey(now: number): string | undefined {
+    // A replica keeps expired keys: when every key may be one, give up
+    // looking for a live key after a while, as Redis's dbRandomKey does.
+    let tries = this.expires.size === this.data.size ? RANDOM_KEY_TRIES : -1;
     for (;;) {
       const key = this.data.randomKey();
       if (key === undefined || !this.isExpired(key, now)) return key;
-      this.onExpired(this, key);
+      if (!this.onExpired(this, key)) return key;
+      if (--tries === 0 && this.data.has(key)) return key;
     }
   }
 

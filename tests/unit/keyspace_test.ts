@@ -110,7 +110,7 @@ Deno.test("expired keys go through onExpired on lookup and in randomKey", () => 
   const expired: string[] = [];
   db.onExpired = (d, key) => {
     expired.push(key);
-    d.delete(key);
+    return d.delete(key);
   };
   db.set("a", "1");
   db.setExpire("a", 1000);

@@ -1,0 +1,398 @@
+/**
+ * redeno as a replica of the real redis-server 7.0: full sync (disk-based
+ * and diskless, with writes arriving while it runs), the command stream
+ * applied with the offset the primary counts, REPLICAOF and SLAVEOF at run
+ * time, expired keys kept for the primary's DEL, a partial resync after the
+ * link is cut, masterauth, and the replica-side INFO and errors compared
+ * with a redis-server replica in the same state.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { RespError } from "../../src/protocol/decoder.ts";
+import type { RespClient } from "../helpers/resp_client.ts";
+import { freePort } from "../helpers/ports.ts";
+import {
+  type RunningServer,
+  startRedeno,
+  startRedis,
+} from "../helpers/servers.ts";
+
+const DEBUG = ["--enable-debug-command", "yes"];
+
+/** INFO `section` as a field map. */
+async function info(
+  c: RespClient,
+  section: string,
+): Promise<Map<string, string>> {
+  const text = String(await c.call("INFO", section));
+  const fields = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  ms = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting: ${what}`);
+}
+
+/** Waits until the replica has applied everything the primary has sent. */
+async function caughtUp(primary: RespClient, replica: RespClient) {
+  await waitFor("the replica to catch up", async () => {
+    const p = await info(primary, "replication");
+    const r = await info(replica, "replication");
+    return r.get("master_link_status") === "up" &&
+      r.get("slave_repl_offset") === p.get("master_repl_offset");
+  });
+}
+
+async function digest(c: RespClient): Promise<string> {
+  return String(await c.call("DEBUG", "DIGEST"));
+}
+
+/** Every type but streams (loaded through the RDB), some with TTLs, in two databases. */
+async function fill(c: RespClient, prefix: string): Promise<void> {
+  await c.call("SET", `${prefix}s`, "hello");
+  await c.call("SET", `${prefix}n`, "12345");
+  await c.call("SET", `${prefix}ttl`, "v", "EX", 100000);
+  await c.call("RPUSH", `${prefix}list`, "a", "1", "b".repeat(300));
+  await c.call("SADD", `${prefix}iset`, "1", "2", "3");
+  await c.call("SADD", `${prefix}set`, "x", "y");
+  await c.call("ZADD", `${prefix}z`, "1.5", "a", "-inf", "b");
+  await c.call("HSET", `${prefix}h`, "f", "v", "g", "12");
+  await c.call("PFADD", `${prefix}hll`, "a", "b", "c");
+  await c.call("SELECT", 3);
+  await c.call("SET", `${prefix}in3`, "three");
+  await c.call("SELECT", 0);
+}
+
+/** Writes of every family through the stream, including MULTI and other databases. */
+async function writeStream(c: RespClient): Promise<void> {
+  await c.call("INCR", "counter");
+  await c.call("APPEND", "s", " world");
+  await c.call("LPUSH", "list", "front");
+  await c.call("RPOP", "list");
+  await c.call("HINCRBY", "h", "g", "5");
+  await c.call("SREM", "set", "x");
+  await c.call("ZINCRBY", "z", "2", "a");
+  await c.call("XADD", "stream", "1-1", "f", "v");
+  await c.call("XADD", "stream", "*", "g", "w");
+  await c.call("XGROUP", "CREATE", "stream", "grp", "0");
+  await c.call(
+    "XREADGROUP",
+    "GROUP",
+    "grp",
+    "alice",
+    "COUNT",
+    "1",
+    "STREAMS",
+    "stream",
+    ">",
+  );
+  await c.call("SET", "big", "x".repeat(1 << 20));
+  await c.call("EXPIRE", "n", "1000");
+  await c.call("MULTI");
+  await c.call("SET", "m1", "1");
+  await c.call("INCRBYFLOAT", "m2", "1.5");
+  await c.call("SELECT", 4);
+  await c.call("SET", "in4", "four");
+  await c.call("EXEC");
+  await c.call("SELECT", 0);
+  await c.call("DEL", "iset");
+  await c.call("SPOP", "set");
+}
+
+async function withServers(
+  primaryArgs: string[],
+  replicaArgs: (primaryPort: number) => string[],
+  body: (
+    primary: RespClient,
+    replica: RespClient,
+    servers: { primary: RunningServer; replica: RunningServer },
+  ) => Promise<void>,
+): Promise<void> {
+  const primary = await startRedis([...DEBUG, ...primaryArgs]);
+  let replica: RunningServer | undefined;
+  const clients: RespClient[] = [];
+  try {
+    replica = await startRedeno([...DEBUG, ...replicaArgs(primary.port)]);
+    const p = await primary.connect();
+    const r = await replica.connect();
+    clients.push(p, r);
+    await body(p, r, { primary, replica });
+  } catch (error) {
+    if (replica) console.error(replica.output());
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await replica?.stop();
+    await primary.stop();
+  }
+}
+
+Deno.test("a redeno replica of redis-server: diskless full sync with writes during it, then the stream, equal digests", async () => {
+  await withServers(
+    ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "1"],
+    (port) => ["--replicaof", "127.0.0.1", String(port)],
+    async (p, r) => {
+      await fill(p, "");
+      await p.call("DEBUG", "POPULATE", "20000", "pop", "50");
+      // The primary waits a second before the transfer: these arrive after it.
+      for (let i = 0; i < 200; i++) await p.call("SET", `during${i}`, i);
+      await caughtUp(p, r);
+      await writeStream(p);
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
+      const replication = await info(r, "replication");
+      assert.equal(replication.get("role"), "slave");
+      assert.equal(replication.get("master_link_status"), "up");
+      assert.equal(
+        replication.get("master_replid"),
+        (await info(p, "replication")).get("master_replid"),
+      );
+      assert.equal(await r.call("GET", "during199"), "199");
+      assert.equal(await r.call("SELECT", 4), "OK");
+      assert.equal(await r.call("GET", "in4"), "four");
+      const list = String(await r.call("CLIENT", "LIST"));
+      assert.match(list, /flags=M .*user=\(superuser\)/);
+    },
+  );
+});
+
+Deno.test("disk-based sync, REPLICAOF and SLAVEOF at run time, replies as redis-server's", async () => {
+  await withServers(
+    ["--repl-diskless-sync", "no"],
+    () => [],
+    async (p, r, { replica }) => {
+      await fill(p, "");
+      assert.equal(await r.call("SET", "mine", "1"), "OK");
+      const port = (await info(p, "server")).get("tcp_port")!;
+      const bad = await r.call("REPLICAOF", "127.0.0.1", "notaport");
+      assert.ok(bad instanceof RespError);
+      assert.equal(bad.message, "ERR Invalid master port");
+      assert.equal(await r.call("REPLICAOF", "127.0.0.1", port), "OK");
+      assert.equal(
+        await r.call("REPLICAOF", "127.0.0.1", port),
+        "OK Already connected to specified master",
+      );
+      assert.deepEqual(await r.call("CONFIG", "GET", "replicaof"), [
+        "replicaof",
+        `127.0.0.1 ${port}`,
+      ]);
+      await caughtUp(p, r);
+      assert.equal(await r.call("EXISTS", "mine"), 0, "old data flushed");
+      assert.equal(await digest(r), await digest(p));
+      const refused = await r.call("SET", "x", "1");
+      assert.ok(refused instanceof RespError);
+      assert.equal(
+        refused.message,
+        "READONLY You can't write against a read only replica.",
+      );
+      await writeStream(p);
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
+      const before = await info(r, "replication");
+      assert.equal(await r.call("SLAVEOF", "NO", "ONE"), "OK");
+      const after = await info(r, "replication");
+      assert.equal(after.get("role"), "master");
+      assert.equal(after.get("master_replid2"), before.get("master_replid"));
+      assert.equal(
+        after.get("second_repl_offset"),
+        String(Number(before.get("master_repl_offset")) + 1),
+      );
+      assert.notEqual(after.get("master_replid"), before.get("master_replid"));
+      assert.equal(await r.call("SET", "x", "1"), "OK");
+      assert.deepEqual(await r.call("CONFIG", "GET", "replicaof"), [
+        "replicaof",
+        "",
+      ]);
+      const log = replica.output();
+      assert.match(
+        log,
+        /MASTER <-> REPLICA sync: receiving \d+ bytes from master to disk/,
+      );
+      assert.match(log, /MASTER MODE enabled \(user request from 'id=/);
+    },
+  );
+});
+
+Deno.test("expired keys stay on the replica until the primary's DEL, hidden from its clients, as on a redis-server replica", async () => {
+  const primary = await startRedis(DEBUG);
+  const p = await primary.connect();
+  const replicaArgs = [
+    ...DEBUG,
+    "--replicaof",
+    "127.0.0.1",
+    String(primary.port),
+  ];
+  const redeno = await startRedeno(replicaArgs);
+  const redis = await startRedis(replicaArgs);
+  const r = await redeno.connect();
+  const oracle = await redis.connect();
+  try {
+    await p.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    await p.call("SET", "live", "1");
+    await p.call("SET", "short", "v", "PX", "300");
+    await caughtUp(p, r);
+    await caughtUp(p, oracle);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const c of [r, oracle]) {
+      assert.equal(await c.call("GET", "short"), null);
+      assert.equal(await c.call("EXISTS", "short"), 0);
+      assert.equal(await c.call("DBSIZE"), 2, "kept for the primary's DEL");
+      assert.equal(await c.call("TTL", "short"), -2);
+    }
+    // The primary's own lookup expires it and sends DEL.
+    assert.equal(await p.call("GET", "short"), null);
+    await caughtUp(p, r);
+    await caughtUp(p, oracle);
+    assert.equal(await r.call("DBSIZE"), 1);
+    assert.equal(await oracle.call("DBSIZE"), 1);
+    assert.equal(await digest(r), await digest(p));
+  } finally {
+    for (const c of [p, r, oracle]) c.close();
+    await redeno.stop();
+    await redis.stop();
+    await primary.stop();
+  }
+});
+
+Deno.test("after the link is cut the replica continues with a partial resync", async () => {
+  await withServers(
+    ["--repl-diskless-sync-delay", "0"],
+    (port) => ["--replicaof", "127.0.0.1", String(port)],
+    async (p, r, { replica }) => {
+      await fill(p, "");
+      await caughtUp(p, r);
+      assert.equal(await p.call("CLIENT", "KILL", "TYPE", "replica"), 1);
+      for (let i = 0; i < 100; i++) await p.call("RPUSH", "after-cut", i);
+      await caughtUp(p, r);
+      const stats = await info(p, "stats");
+      assert.equal(stats.get("sync_partial_ok"), "1");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(await digest(r), await digest(p));
+      assert.match(
+        replica.output(),
+        /MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization/,
+      );
+    },
+  );
+});
+
+Deno.test("masterauth and masteruser authenticate to a primary that needs them", async () => {
+  await withServers(
+    ["--requirepass", "s3cret", "--repl-diskless-sync-delay", "0"],
+    (port) => [
+      "--replicaof",
+      "127.0.0.1",
+      String(port),
+      "--masteruser",
+      "default",
+      "--masterauth",
+      "s3cret",
+    ],
+    async (p, r) => {
+      assert.equal(await p.call("AUTH", "s3cret"), "OK");
+      await fill(p, "");
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
+    },
+  );
+});
+
+Deno.test("a replica whose primary is down answers INFO, READONLY and MASTERDOWN as a redis-server replica does", async () => {
+  const deadPort = String(freePort());
+  const args = [
+    ...DEBUG,
+    "--replicaof",
+    "127.0.0.1",
+    deadPort,
+    "--replica-serve-stale-data",
+    "no",
+  ];
+  const redeno = await startRedeno(args);
+  const redis = await startRedis(args);
+  const r = await redeno.connect();
+  const oracle = await redis.connect();
+  try {
+    const commands = [
+      ["GET", "k"],
+      ["SET", "k", "v"],
+      ["PING"],
+      ["INFO", "keyspace"],
+      ["CONFIG", "GET", "replica-read-only"],
+      ["MULTI"],
+      ["SET", "k", "v"],
+      ["EXEC"],
+      ["MULTI"],
+      ["GET", "k"],
+      ["EXEC"],
+      ["REPLICAOF", "127.0.0.1", "70000"],
+      ["REPLICAOF", "127.0.0.1", deadPort],
+    ];
+    for (const argv of commands) {
+      assert.deepEqual(
+        await r.call(...argv),
+        await oracle.call(...argv),
+        argv.join(" "),
+      );
+    }
+    const mine = await info(r, "replication");
+    const theirs = await info(oracle, "replication");
+    const ids = new Set(["master_replid"]);
+    assert.deepEqual([...mine.keys()], [...theirs.keys()]);
+    for (const [name, value] of theirs) {
+      if (!ids.has(name)) assert.equal(mine.get(name), value, name);
+    }
+    assert.deepEqual(
+      await r.call("CONFIG", "SET", "replicaof", "no one"),
+      await oracle.call("CONFIG", "SET", "replicaof", "no one"),
+    );
+  } finally {
+    r.close();
+    oracle.close();
+    await redeno.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test("REPLICAOF ends blocked pops with Redis's UNBLOCKED error and closes those clients, as redis-server does", async () => {
+  const deadPort = String(freePort());
+  for (const start of [startRedeno, startRedis]) {
+    const server = await start(DEBUG);
+    const blocked = await server.connect();
+    const admin = await server.connect();
+    try {
+      await blocked.write("BLPOP", "queue", "0");
+      await waitFor(
+        "the pop to block",
+        async () =>
+          (await info(admin, "clients")).get("blocked_clients") === "1",
+      );
+      assert.equal(await admin.call("REPLICAOF", "127.0.0.1", deadPort), "OK");
+      const reply = await blocked.read();
+      assert.ok(reply instanceof RespError);
+      assert.equal(
+        reply.message,
+        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+      );
+      await assert.rejects(() => blocked.call("PING"));
+      assert.equal(await admin.call("REPLICAOF", "NO", "ONE"), "OK");
+    } finally {
+      blocked.close();
+      admin.close();
+      await server.stop();
+    }
+  }
+});
