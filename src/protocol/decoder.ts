@@ -89,9 +89,11 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
   protected end = 0;
   private owned: Uint8Array = new Uint8Array(0);
   private borrowed = false;
+  private pushed = 0;
 
   /** Adds bytes to decode. Call `retain()` before the caller reuses `chunk`. */
   push(chunk: Uint8Array): void {
+    this.pushed += chunk.length;
     if (this.pos === this.end) {
       this.buf = chunk;
       this.pos = 0;
@@ -115,6 +117,14 @@ export abstract class RespDecoder<T> implements Transformer<Uint8Array, T> {
       return;
     }
     if (this.borrowed) this.ensureOwned(0);
+  }
+
+  /**
+   * Bytes pushed and consumed so far: right after `next()` returns an item,
+   * the stream offset just past it.
+   */
+  get consumed(): number {
+    return this.pushed - this.pending;
   }
 
   /** Bytes received and not yet consumed (Redis's `qbuf`). */
@@ -678,6 +688,17 @@ export interface RespDecoderStreamOptions {
   mode: "request" | "reply";
   /** Limits for request mode. */
   limits?: RequestLimits;
+  /**
+   * Emit each item as a {@linkcode Framed} with the stream offset past its
+   * last byte (a replica counts its primary's stream so).
+   */
+  framed?: boolean;
+}
+
+/** A decoded item and the number of stream bytes up to its end. */
+export interface Framed<T> {
+  value: T;
+  end: number;
 }
 
 /**
@@ -698,7 +719,26 @@ export class RespDecoderStream<T = RespValue | string[]>
       (options.mode === "request"
         ? new RequestDecoder(options.limits)
         : new ReplyDecoder()) as unknown as RespDecoder<T>;
-    super(decoder);
+    super(options.framed ? framedTransformer(decoder) : decoder);
     this.decoder = decoder;
   }
+}
+
+/** A transformer emitting `decoder`'s items with their end offsets. */
+function framedTransformer<T>(
+  decoder: RespDecoder<unknown>,
+): Transformer<Uint8Array, T> {
+  return {
+    transform(chunk, controller) {
+      decoder.push(chunk);
+      for (
+        let item = decoder.next();
+        item !== undefined;
+        item = decoder.next()
+      ) {
+        controller.enqueue({ value: item, end: decoder.consumed } as T);
+      }
+      decoder.retain();
+    },
+  };
 }

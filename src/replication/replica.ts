@@ -11,10 +11,9 @@
  * primary's replication ID and offset (Redis's cached master), so the next
  * PSYNC continues where the stream stopped instead of copying everything.
  *
- * The stream goes through the same RequestDecoder the server's clients use
- * (fed straight from the socket, as the server's hot loop is): after each
- * command the bytes it took are known exactly, which is the offset the
- * primary counts and WAIT waits for.
+ * The stream goes through a framed RespDecoderStream: each command comes
+ * with the stream offset just past it, which is the offset the primary
+ * counts and WAIT waits for.
  * @module
  */
 
@@ -25,6 +24,7 @@ import { logState } from "../log.ts";
 import { touchAllWatchedKeysInDb } from "../multi.ts";
 import type { Connection, ConnectionHandler } from "../net/types.ts";
 import { binaryToBytes, bytesToBinary } from "../protocol/binary.ts";
+import { type Framed, RespDecoderStream } from "../protocol/decoder.ts";
 import { concat } from "../persistence/rdb_file.ts";
 import type { ReplyWriter } from "../protocol/writer.ts";
 import type { Server } from "../server.ts";
@@ -87,16 +87,24 @@ function encodeCommand(argv: string[]): Uint8Array {
 
 /**
  * The client the primary's stream runs as (Redis's CLIENT_MASTER): it
- * replies to nobody, tracks how many stream bytes it read and applied, and
- * answers REPLCONF GETACK itself.
+ * replies to nobody, counts the stream bytes it read and applied, and
+ * answers REPLCONF GETACK itself. Bytes go through a framed
+ * {@linkcode RespDecoderStream}, which gives each command with the offset
+ * just past it.
  */
 export class MasterClient extends Client {
   /** Stream offset of the bytes read (slave_read_repl_offset). */
   readOffset: number;
   /** Stream offset after the last command applied (slave_repl_offset). */
   appliedOffset: number;
+  /** Stream offset where this client began: frame ends count from it. */
+  private readonly startOffset: number;
+  private readonly stream: RespDecoderStream<Framed<string[]>>;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   /** End offset of a command CLIENT PAUSE held back. */
   private postponedEnd = -1;
+  /** Wakes the apply loop once a held-back command has run. */
+  private resume: (() => void) | undefined;
 
   constructor(
     server: Server,
@@ -105,46 +113,17 @@ export class MasterClient extends Client {
     offset: number,
   ) {
     super(server, conn);
-    this.readOffset = this.appliedOffset = offset;
+    this.readOffset = this.appliedOffset = this.startOffset = offset;
     this.replyMode = "off";
     this.out.muted = true;
     this.authenticated = true;
-  }
-
-  /** Stream bytes from the primary. */
-  override data(bytes: Uint8Array): Promise<void> | void {
-    this.readOffset += bytes.length;
-    return super.data(bytes);
-  }
-
-  /** Applies complete commands, advancing the applied offset after each. */
-  override processInput(): void {
-    if (this.postponedEnd !== -1 && !this.postponed) {
-      this.appliedOffset = this.link.ids.offset = this.postponedEnd;
-      this.postponedEnd = -1;
-    }
-    while (!this.isClosed && !this.postponed && !this.blocked) {
-      const argv = this.decoder.next();
-      if (argv === undefined) return;
-      // The decoder stands at the end of the frame it returned.
-      const end = this.readOffset - this.decoder.pending;
-      if (isGetAck(argv)) {
-        // The ACK counts the stream up to, not including, the GETACK.
-        this.link.sendAck(this.appliedOffset);
-      } else if (argv.length !== 0) {
-        this.link.applying = true;
-        try {
-          this.server.execute(this, argv);
-        } finally {
-          this.link.applying = false;
-        }
-      }
-      if (this.postponed) {
-        this.postponedEnd = end;
-        return;
-      }
-      this.appliedOffset = this.link.ids.offset = end;
-    }
+    this.stream = new RespDecoderStream({
+      mode: "request",
+      limits: server.requestLimits,
+      framed: true,
+    });
+    this.writer = this.stream.writable.getWriter();
+    this.applyLoop();
   }
 
   /** CLIENT LIST shows the primary's link with flag M. */
@@ -152,14 +131,85 @@ export class MasterClient extends Client {
     return true;
   }
 
-  /** Runs the command CLIENT PAUSE held back, as the primary's. */
+  /** Stream bytes from the primary (valid only during the call). */
+  override data(bytes: Uint8Array): Promise<void> | void {
+    if (this.isClosed) return;
+    this.readOffset += bytes.length;
+    this.lastInteraction = Date.now();
+    this.server.stats.netInputBytes += bytes.length;
+    this.server.readsProcessed++;
+    return this.writer.write(bytes.slice()).catch(() => {});
+  }
+
+  /** Applies commands as the stream yields them, waiting out CLIENT PAUSE. */
+  private async applyLoop(): Promise<void> {
+    const reader = this.stream.readable.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.isClosed) return;
+        this.apply(value.value, this.startOffset + value.end);
+        if (this.postponed) {
+          await new Promise<void>((resolve) => (this.resume = resolve));
+        }
+      }
+    } catch (error) {
+      if (this.isClosed) return;
+      this.server.log.warning(
+        `Protocol error (${
+          (error as Error).message
+        }) from client: ${this.describe()}`,
+      );
+      this.close();
+    }
+  }
+
+  private apply(argv: string[], end: number): void {
+    const server = this.server;
+    if (isGetAck(argv)) {
+      // The ACK counts the stream up to, not including, the GETACK.
+      this.link.sendAck(this.appliedOffset);
+    } else if (argv.length !== 0) {
+      this.lastInteraction = Date.now();
+      server.beginBatch(this.lastInteraction);
+      this.link.applying = true;
+      try {
+        server.execute(this, argv);
+      } finally {
+        this.link.applying = false;
+        server.endBatch();
+      }
+    }
+    if (this.postponed) {
+      this.postponedEnd = end;
+      return;
+    }
+    this.appliedOffset = this.link.ids.offset = end;
+    server.flushPending();
+  }
+
+  /** Runs the command CLIENT PAUSE held back, as the primary's, then lets the stream go on. */
   override resumePostponed(): void {
+    const argv = this.postponed;
+    if (!argv || this.isClosed) return;
+    this.postponed = undefined;
     this.link.applying = true;
     try {
-      super.resumePostponed();
+      this.server.execute(this, argv);
     } finally {
       this.link.applying = false;
     }
+    this.appliedOffset = this.link.ids.offset = this.postponedEnd;
+    this.postponedEnd = -1;
+    this.resume?.();
+    this.resume = undefined;
+  }
+
+  /** Closes the link; the stream stops with it. */
+  override close(): void {
+    if (this.isClosed) return;
+    super.close();
+    this.writer.abort().catch(() => {});
   }
 }
 

@@ -154,6 +154,16 @@ Deno.test("a redeno replica of redis-server: diskless full sync with writes duri
       await writeStream(p);
       await caughtUp(p, r);
       assert.equal(await digest(r), await digest(p));
+      // WAIT on the primary asks the replica for its offset with GETACK.
+      assert.equal(await p.call("WAIT", 1, 5000), 1);
+      // CLIENT PAUSE WRITE on the replica holds the stream back, in order.
+      assert.equal(await r.call("CLIENT", "PAUSE", 300, "WRITE"), "OK");
+      await p.call("SET", "paused", "1");
+      await p.call("INCR", "paused");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await r.call("GET", "paused"), null);
+      await caughtUp(p, r);
+      assert.equal(await r.call("GET", "paused"), "2");
       const replication = await info(r, "replication");
       assert.equal(replication.get("role"), "slave");
       assert.equal(replication.get("master_link_status"), "up");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { binaryToBytes } from "../../src/protocol/binary.ts";
 import {
+  type Framed,
   parseStrictInt,
   PROTO_INLINE_MAX_SIZE,
   ProtocolError,
@@ -547,6 +548,18 @@ Deno.test("RespDecoderStream decodes requests through a real ReadableStream", as
     ["*2\r\n$4\r\nEC", "HO\r\n$2\r\nhi\r\nPING\r", "\n", "*0\r\n"],
   );
   assert.deepEqual(out, [["ECHO", "hi"], ["PING"], []]);
+});
+
+Deno.test("RespDecoderStream in framed mode gives each command's end offset, across chunk boundaries", async () => {
+  const out = await throughStream(
+    new RespDecoderStream<Framed<string[]>>({ mode: "request", framed: true }),
+    ["*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nG", "ET\r\n$1\r\nk\r\n", "*0\r\n"],
+  );
+  assert.deepEqual(out, [
+    { value: ["PING"], end: 14 },
+    { value: ["GET", "k"], end: 34 },
+    { value: [], end: 38 },
+  ]);
 });
 
 Deno.test("RespDecoderStream in request mode errors the stream on bad input", async () => {
