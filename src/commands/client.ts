@@ -29,9 +29,9 @@ function clientTypeByName(name: string): ClientType | undefined {
   return undefined;
 }
 
-/** The type of a connected client (the primary link, once it exists, is "master"). */
+/** The type of a connected client: the primary's link is "master". */
 function clientType(client: Client): ClientType {
-  return client.kind;
+  return client.isMaster ? "master" : client.kind;
 }
 
 /** CLIENT LIST flags, in Redis's order; N when none applies. */
