@@ -4,7 +4,7 @@
  * and compression is on), binary doubles, and each type in the encoding Redis
  * 7.0 writes for it: quicklist of listpacks for lists, intset or plain set,
  * listpack or skiplist for sorted sets, listpack or hashtable for hashes.
- * Streams are not part of this module yet (see {@linkcode encodeValue}).
+ * Streams are written by rdb_stream.ts.
  * @module
  */
 
@@ -13,10 +13,12 @@ import type { RedisValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { RedisSet } from "../store/set.ts";
 import { stringOf } from "../store/string.ts";
+import { StreamValue } from "../store/stream.ts";
 import { SortedSet } from "../store/zset.ts";
 import { formatDouble } from "../util/numbers.ts";
 import { lzfCompress } from "./lzf.ts";
 import { QuicklistContainer, RdbError, RdbType } from "./rdb_format.ts";
+import { encodeStream } from "./rdb_stream.ts";
 
 /** Strict decimal integers as Redis's string2ll accepts them. */
 const STRICT_INT = /^(0|-?[1-9][0-9]{0,19})$/;
@@ -115,6 +117,26 @@ export class RdbEncoder {
       this.view.setBigUint64(this.length, BigInt(n), false);
       this.length += 8;
     }
+  }
+
+  /** An RDB length given as two 32-bit words (a 64-bit stream ID half). */
+  lengthOfWords(hi: number, lo: number): void {
+    if (hi === 0) {
+      this.lengthOf(lo);
+      return;
+    }
+    this.reserve(9);
+    this.bytes[this.length++] = 0x81;
+    this.view.setUint32(this.length, hi, false);
+    this.view.setUint32(this.length + 4, lo, false);
+    this.length += 8;
+  }
+
+  /** A signed 64-bit little-endian integer (rdbSaveMillisecondTime). */
+  int64LE(n: number): void {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, BigInt(n), true);
+    this.length += 8;
   }
 
   /**
@@ -226,6 +248,15 @@ export class ListpackBuilder {
     this.count++;
   }
 
+  /** Appends an integer element (lpAppendInteger). */
+  addInteger(n: number | bigint): void {
+    const enc = this.enc;
+    const start = enc.length;
+    writeListpackInt(enc, n);
+    writeBacklen(enc, enc.length - start);
+    this.count++;
+  }
+
   /** The finished listpack. */
   finish(): Uint8Array {
     const enc = this.enc;
@@ -238,24 +269,27 @@ export class ListpackBuilder {
   }
 }
 
-function writeListpackInt(enc: RdbEncoder, n: bigint): void {
-  const v = Number(n);
-  if (n >= 0n && n <= 127n) {
-    enc.byte(v);
-  } else if (n >= -4096n && n <= 4095n) {
-    const u = v & 0x1fff;
+function writeListpackInt(enc: RdbEncoder, n: number | bigint): void {
+  if (n >= 0 && n <= 127) {
+    enc.byte(Number(n));
+  } else if (n >= -4096 && n <= 4095) {
+    const u = Number(n) & 0x1fff;
     enc.byte(0xc0 | (u >> 8));
     enc.byte(u & 0xff);
-  } else {
-    let width: number;
-    let code: number;
-    if (n >= -32768n && n <= 32767n) [width, code] = [2, 0xf1];
-    else if (n >= -8388608n && n <= 8388607n) [width, code] = [3, 0xf2];
-    else if (n >= -2147483648n && n <= 2147483647n) [width, code] = [4, 0xf3];
-    else [width, code] = [8, 0xf4];
+  } else if (n >= -2147483648 && n <= 2147483647) {
+    // Up to 32 bits: plain number arithmetic, no BigInt.
+    const v = Number(n);
+    const [width, code] = v >= -32768 && v <= 32767
+      ? [2, 0xf1]
+      : v >= -8388608 && v <= 8388607
+      ? [3, 0xf2]
+      : [4, 0xf3];
     enc.byte(code);
-    const u = BigInt.asUintN(width * 8, n);
-    for (let i = 0; i < width; i++) {
+    for (let i = 0; i < width; i++) enc.byte((v >> (8 * i)) & 0xff);
+  } else {
+    enc.byte(0xf4);
+    const u = BigInt.asUintN(64, BigInt(n));
+    for (let i = 0; i < 8; i++) {
       enc.byte(Number((u >> BigInt(8 * i)) & 0xffn));
     }
   }
@@ -307,11 +341,7 @@ function intsetBytes(members: string[]): Uint8Array {
   return out;
 }
 
-/**
- * The type byte Redis 7.0 writes in front of `value`. A stream has no
- * encoder yet: adding one means a module writing RDB_TYPE_STREAM_LISTPACKS_2
- * and a branch here and in {@linkcode encodeValue}.
- */
+/** The type byte Redis 7.0 writes in front of `value`. */
 export function rdbTypeOf(value: RedisValue): number {
   if (typeof value === "string" || value.type === "string") {
     return RdbType.string;
@@ -326,6 +356,7 @@ export function rdbTypeOf(value: RedisValue): number {
   if (value instanceof HashValue) {
     return value.encoding === "listpack" ? RdbType.hashListpack : RdbType.hash;
   }
+  if (value instanceof StreamValue) return RdbType.streamListpacks2;
   throw new RdbError(`cannot save a ${value.type} value yet`);
 }
 
@@ -337,6 +368,7 @@ export function encodeValue(enc: RdbEncoder, value: RedisValue): void {
   else if (value instanceof RedisSet) encodeSet(enc, value);
   else if (value instanceof SortedSet) encodeZset(enc, value);
   else if (value instanceof HashValue) encodeHash(enc, value);
+  else if (value instanceof StreamValue) encodeStream(enc, value);
   else throw new RdbError(`cannot save a ${value.type} value yet`);
 }
 
