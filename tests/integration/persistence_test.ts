@@ -364,3 +364,107 @@ Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type",
     await redis.stop();
   }
 });
+
+/** Waits until no background save runs; returns INFO persistence. */
+async function afterBgsave(c: RespClient): Promise<string> {
+  for (;;) {
+    const info = String(await c.call("INFO", "persistence"));
+    if (info.includes("rdb_bgsave_in_progress:0")) return info;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A background save that fails (its directory removed) with save points
+ * set, then one that succeeds; returns every reply.
+ */
+async function failingSaveScript(
+  c: RespClient,
+  other: RespClient,
+  dir: string,
+): Promise<unknown[]> {
+  const replies: unknown[] = [];
+  const step = async (...argv: (string | number)[]) => {
+    replies.push(await c.call(...argv));
+  };
+  Deno.mkdirSync(`${dir}/gone`);
+  await step("CONFIG", "SET", "dir", `${dir}/gone`);
+  Deno.removeSync(`${dir}/gone`);
+  await step("SET", "k", "before");
+  // A transaction queued before the failure and executed after it.
+  await other.call("MULTI");
+  await other.call("INCR", "counter");
+  await step("BGSAVE");
+  const info = await afterBgsave(c);
+  replies.push(info.match(/rdb_last_bgsave_status:\w+/)?.[0]);
+  replies.push(info.match(/rdb_saves:\d+/)?.[0]);
+  await step("SET", "k", "refused");
+  await step("PING");
+  await step("GET", "k");
+  await step("XADD", "s", "1-1", "f", "v");
+  await step("XRANGE", "s", "-", "+");
+  replies.push(await other.call("EXEC"));
+  await step("MULTI");
+  await step("SET", "k", "queued");
+  await step("EXEC");
+  await step("MULTI");
+  await step("GET", "k");
+  await step("EXEC");
+  await step("SAVE");
+  replies.push(
+    String(await c.call("INFO", "persistence")).match(
+      /rdb_last_bgsave_status:\w+/,
+    )?.[0],
+  );
+  await step("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
+  await step("SET", "k", "allowed");
+  await step("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes");
+  await step("CONFIG", "SET", "save", "");
+  await step("SET", "k", "no save points");
+  await step("CONFIG", "SET", "save", "3600 1");
+  await step("SET", "k", "refused again");
+  Deno.mkdirSync(`${dir}/back`);
+  await step("CONFIG", "SET", "dir", `${dir}/back`);
+  await step("BGSAVE");
+  replies.push((await afterBgsave(c)).match(/rdb_last_bgsave_status:\w+/)?.[0]);
+  await step("SET", "k", "after");
+  await step("PING");
+  await step("INCR", "counter");
+  return replies;
+}
+
+Deno.test("a failed background save turns writes and PING into MISCONF until a save succeeds, as in redis-server", async () => {
+  const args = ["--save", "3600 1", "--enable-protected-configs", "yes"];
+  const results: unknown[][] = [];
+  for (const start of [startRedis, startRedeno]) {
+    const dir = Deno.makeTempDirSync();
+    const server = await start(["--dir", dir, ...args, ...DEBUG]);
+    try {
+      const c = await server.connect();
+      const other = await server.connect();
+      results.push(await failingSaveScript(c, other, dir));
+      // Nothing acknowledged is lost: a reload from disk keeps it all.
+      const digest = await c.call("DEBUG", "DIGEST");
+      assert.equal(await c.call("DEBUG", "RELOAD"), "OK");
+      assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+      assert.equal(await c.call("GET", "k"), "after");
+      assert.equal(await c.call("GET", "counter"), "1");
+      c.close();
+      other.close();
+    } finally {
+      await server.stop();
+    }
+    if (start === startRedeno) {
+      assert.match(
+        server.output(),
+        /Failed opening the temp RDB file temp-bg-\d+\.rdb \(in server root dir [^)]*\) for saving: No such file or directory/,
+      );
+      assert.match(server.output(), /Background saving error/);
+    }
+  }
+  const [redis, redeno] = results;
+  assert.deepEqual(redeno, redis);
+  assert.ok(redeno.includes("rdb_last_bgsave_status:err"));
+  assert.match(errorText(redeno[5]), /^MISCONF Redis is configured to save/);
+  assert.match(errorText(redeno[10]), /^EXECABORT .*: MISCONF Redis/);
+});
