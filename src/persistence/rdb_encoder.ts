@@ -30,20 +30,27 @@ const LIST_NODE_BYTES = 8192;
 const LIST_ENTRY_OVERHEAD = 8;
 
 /** The integer a string holds when Redis would store it as one, else null. */
-function asInt64(s: string): bigint | null {
+function asInt64(s: string): number | bigint | null {
   if (s.length > 20 || !STRICT_INT.test(s)) return null;
+  if (s.length <= 15) return Number(s); // exact, and no BigInt to make
   const n = BigInt(s);
   return n < INT64_MIN || n > INT64_MAX ? null : n;
 }
 
 /** A growable byte buffer with RDB primitives. */
 export class RdbEncoder {
-  bytes = new Uint8Array(1 << 16);
+  bytes: Uint8Array;
   length = 0;
-  private view = new DataView(this.bytes.buffer);
+  private view: DataView;
 
-  /** `compress`: LZF for strings over 20 bytes (rdbcompression). */
-  constructor(public compress = true) {}
+  /**
+   * `compress`: LZF for strings over 20 bytes (rdbcompression); `capacity`:
+   * the initial buffer (it doubles as needed).
+   */
+  constructor(public compress = true, capacity = 1 << 16) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   /** The bytes written so far (a view, valid until the next write). */
   result(): Uint8Array {
@@ -132,6 +139,13 @@ export class RdbEncoder {
     this.length += 8;
   }
 
+  /** An unsigned 32-bit big-endian integer (a word of a raw stream ID). */
+  uint32BE(n: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, n, false);
+    this.length += 4;
+  }
+
   /** A signed 64-bit little-endian integer (rdbSaveMillisecondTime). */
   int64LE(n: number): void {
     this.reserve(8);
@@ -213,7 +227,8 @@ function binaryBytes(s: string): Uint8Array {
 
 /** Builds a listpack (Redis's listpack.c layout) entry by entry. */
 export class ListpackBuilder {
-  private readonly enc = new RdbEncoder(false);
+  // Most listpacks are small; a node of a few KiB grows to it in a few steps.
+  private readonly enc = new RdbEncoder(false, 256);
   private count = 0;
 
   constructor() {

@@ -19,7 +19,6 @@
  * @module
  */
 
-import { bytesToBinary } from "../protocol/binary.ts";
 import {
   Consumer,
   ConsumerGroup,
@@ -29,7 +28,6 @@ import {
 } from "../store/stream.ts";
 import {
   compareIds,
-  idBytes,
   idKey,
   MAX_ID,
   MIN_ID,
@@ -94,15 +92,22 @@ function writeId(enc: RdbEncoder, id: StreamId): void {
   enc.lengthOfWords(id.seqHi, id.seqLo);
 }
 
+/** The ID as the 128-bit big-endian rax key it is in Redis. */
 function writeRawId(enc: RdbEncoder, id: StreamId): void {
-  enc.raw(new Uint8Array(idBytes(id)));
+  enc.uint32BE(id.msHi);
+  enc.uint32BE(id.msLo);
+  enc.uint32BE(id.seqHi);
+  enc.uint32BE(id.seqLo);
 }
 
 /** Writes a stream as RDB_TYPE_STREAM_LISTPACKS_2 (without the type byte). */
 export function encodeStream(enc: RdbEncoder, stream: StreamValue): void {
   enc.lengthOf(stream.nodes.length);
   for (const node of stream.nodes) {
-    enc.string(bytesToBinary(new Uint8Array(idBytes(node.master))));
+    // The 16-byte key as rdbSaveRawString writes it: too long for an
+    // integer, too short to compress.
+    enc.lengthOf(16);
+    writeRawId(enc, node.master);
     enc.blob(nodeListpack(node));
   }
   enc.lengthOf(stream.length);
