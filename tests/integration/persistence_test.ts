@@ -217,11 +217,28 @@ Deno.test("BGSAVE writes the data as it was when it began while clients keep wri
     await c.call("DEBUG", "POPULATE", 50000);
     await fill(c);
     const before = await c.call("DEBUG", "DIGEST");
+    const streamsBefore = await streamInfos(c);
     assert.equal(await c.call("BGSAVE"), "Background saving started");
     assert.match(
       errorText(await c.call("BGSAVE")),
       /^ERR Background save already in progress$/,
     );
+    // Streams changed in place: entries, groups, PELs and consumers.
+    await c.call("XADD", "stream", "2000-0", "f", "new");
+    await c.call(
+      "XREADGROUP",
+      "GROUP",
+      "grp",
+      "dave",
+      "STREAMS",
+      "stream",
+      ">",
+    );
+    await c.call("XACK", "stream", "grp", "1017-2");
+    await c.call("XGROUP", "SETID", "stream", "late", "0");
+    await c.call("XDEL", "stream", "1030-0");
+    await c.call("XADD", "emptystream", "1-1", "a", "b");
+    await c.call("XTRIM", "bigids", "MAXLEN", 0);
     // Change keys everywhere in the hash space, in place and not.
     for (let i = 0; i < 50000; i += 97) {
       await c.write("SET", `key:${i}`, "changed");
@@ -247,6 +264,7 @@ Deno.test("BGSAVE writes the data as it was when it began while clients keep wri
     }
     assert.equal(await c.call("DEBUG", "RELOAD", "NOSAVE"), "OK");
     assert.equal(await c.call("DEBUG", "DIGEST"), before);
+    assert.deepEqual(await streamInfos(c), streamsBefore);
     c.close();
   } finally {
     await redeno.stop();
