@@ -280,6 +280,13 @@ Deno.test("corrupt stream payloads are refused as redis-server refuses them", as
     enc.blob(new Uint8Array([7, 0, 0, 0, 0, 0, 0xff]));
     for (let i = 0; i < 8; i++) enc.lengthOf(0);
     variants.push(payloadOf(enc.result().slice()));
+    // A length with no nodes ("Stream length inconsistent with rax entries").
+    const lengthOnly = new RdbEncoder(false);
+    lengthOnly.byte(RdbType.streamListpacks2);
+    lengthOnly.lengthOf(0);
+    lengthOnly.lengthOf(1);
+    for (let i = 0; i < 8; i++) lengthOnly.lengthOf(0);
+    variants.push(payloadOf(lengthOnly.result().slice()));
     for (const bad of variants) {
       assert.equal(restoreValue(bad, limits), null);
       const reply = await c.call("RESTORE", "bad", 0, bytesToBinary(bad));
