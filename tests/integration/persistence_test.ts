@@ -87,6 +87,16 @@ async function fillStreams(c: RespClient): Promise<void> {
     "v",
   );
   await c.call("XADD", "bigids", "18446744073709551614-*", "k", "-12");
+  // Values of every listpack integer width and strings that only look numeric.
+  await c.call(
+    "XADD",
+    "bigids",
+    "18446744073709551614-*",
+    ...["a", "127", "b", "128", "c", "-4096", "d", "4095", "e", "-32768"],
+    ...["f", "8388607", "g", "-8388609", "h", "2147483648", "i", "-0"],
+    ...["j", "9223372036854775807", "k", "-9223372036854775808"],
+    ...["l", "9223372036854775808", "m", "007", "n", "1e3", "o", ""],
+  );
   await c.call(
     "XSETID",
     "bigids",
@@ -317,13 +327,33 @@ Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type",
         await c.call("XGROUP", "DESTROY", "nogroups", g);
       }
     }
-    for (const key of ["nogroups", "emptystream", "drained", "bigids"]) {
+    // One node past 65535 listpack elements: the header's count saturates.
+    for (const c of [a, b]) {
+      await c.call("CONFIG", "SET", "stream-node-max-entries", 0);
+      await c.call("CONFIG", "SET", "stream-node-max-bytes", 0);
+      for (let i = 1; i <= 14000; i++) {
+        await c.write("XADD", "huge", `${i}-0`, "f", i, "g", "x");
+      }
+      for (let i = 1; i <= 14000; i++) await c.read();
+      await c.call("XDEL", "huge", "5-0");
+      await c.call("CONFIG", "SET", "stream-node-max-entries", 100);
+      await c.call("CONFIG", "SET", "stream-node-max-bytes", 4096);
+    }
+    const sameBytes = ["nogroups", "emptystream", "drained", "bigids", "huge"];
+    for (const key of sameBytes) {
       assert.deepEqual(
         await a.callRaw("DUMP", key),
         await b.callRaw("DUMP", key),
         key,
       );
     }
+    const huge = await b.call("DUMP", "huge") as string;
+    assert.equal(await a.call("RESTORE", "huge:copy", 0, huge), "OK");
+    assert.deepEqual(
+      await a.callRaw("DUMP", "huge:copy"),
+      await b.callRaw("DUMP", "huge"),
+    );
+    assert.equal(await a.call("XLEN", "huge:copy"), 13999);
     for (const [from, to] of [[a, b], [b, a]]) {
       for (const key of keys) {
         const payload = await from.callRaw("DUMP", key);

@@ -78,8 +78,31 @@ Deno.test("files written by redis-server load with the same digest, and redeno's
     const hargs: string[] = [];
     for (let i = 0; i < 200; i++) hargs.push(`f${i}`, `v${i}`);
     await c.call("HSET", "bigh", ...hargs);
+    for (let i = 0; i < 150; i++) {
+      await c.write("XADD", "st", `${i + 1}-0`, "f", `v${i}`, "n", i);
+    }
+    for (let i = 0; i < 150; i++) await c.read();
+    await c.call("XDEL", "st", "2-0", "120-0");
+    await c.call("XGROUP", "CREATE", "st", "g", "0");
+    await c.call(
+      "XREADGROUP",
+      "GROUP",
+      "g",
+      "c1",
+      "COUNT",
+      3,
+      "STREAMS",
+      "st",
+      ">",
+    );
+    await c.call("XGROUP", "CREATE", "st:empty", "g", "$", "MKSTREAM");
     await c.call("SELECT", 3);
     await c.call("SET", "in3", "x");
+    await c.call("SELECT", 0);
+    const streams = [
+      await c.call("XINFO", "STREAM", "st", "FULL"),
+      await c.call("XINFO", "STREAM", "st:empty", "FULL"),
+    ];
     const digest = await c.call("DEBUG", "DIGEST");
     await c.call("SAVE");
     const bytes = readFileSync(`${dir}/dump.rdb`);
@@ -90,7 +113,7 @@ Deno.test("files written by redis-server load with the same digest, and redeno's
       now: Date.now(),
       notice: () => {},
     });
-    assert.equal(result.keysLoaded, 13);
+    assert.equal(result.keysLoaded, 15);
     assert.equal(result.aux.get("redis-ver"), "7.0.15");
     assert.equal(digestHex(datasetDigest(dbs)), digest);
     for (const compress of [true, false]) {
@@ -110,6 +133,10 @@ Deno.test("files written by redis-server load with the same digest, and redeno's
       Deno.writeFileSync(`${dir}/dump.rdb`, written);
       await c.call("DEBUG", "RELOAD", "NOSAVE");
       assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+      assert.deepEqual([
+        await c.call("XINFO", "STREAM", "st", "FULL"),
+        await c.call("XINFO", "STREAM", "st:empty", "FULL"),
+      ], streams);
     }
     const corrupt = bytes.slice();
     corrupt[20] ^= 0xff;
