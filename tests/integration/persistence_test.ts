@@ -27,7 +27,7 @@ const STREAMS = ["stream", "emptystream", "drained", "bigids"];
  * Streams with explicit IDs: several nodes (split by entry count and by
  * bytes), tombstones from XDEL and XTRIM, groups with consumers, pending
  * entries, acknowledgements and ENTRIESREAD, an empty stream with a group,
- * a stream emptied by XDEL, and IDs past 2^53.
+ * a stream emptied by XDEL, IDs past 2^53 and entries added past 2^32.
  */
 async function fillStreams(c: RespClient): Promise<void> {
   for (let i = 0; i < 260; i++) {
@@ -102,7 +102,7 @@ async function fillStreams(c: RespClient): Promise<void> {
     "bigids",
     "18446744073709551614-18446744073709551612",
     "ENTRIESADDED",
-    9007199254740993,
+    "12884901893",
     "MAXDELETEDID",
     "3-3",
   );
