@@ -87,7 +87,8 @@ export function nodeListpack(node: StreamNode): Uint8Array {
   return lp.finish();
 }
 
-function writeId(enc: RdbEncoder, id: StreamId): void {
+/** An ID as two RDB lengths, ms then seq. */
+export function writeId(enc: RdbEncoder, id: StreamId): void {
   enc.lengthOfWords(id.msHi, id.msLo);
   enc.lengthOfWords(id.seqHi, id.seqLo);
 }
@@ -100,8 +101,8 @@ function writeRawId(enc: RdbEncoder, id: StreamId): void {
   enc.uint32BE(id.seqLo);
 }
 
-/** Writes a stream as RDB_TYPE_STREAM_LISTPACKS_2 (without the type byte). */
-export function encodeStream(enc: RdbEncoder, stream: StreamValue): void {
+/** The node count, then each node's 16-byte key and listpack. */
+export function writeNodes(enc: RdbEncoder, stream: StreamValue): void {
   enc.lengthOf(stream.nodes.length);
   for (const node of stream.nodes) {
     // The 16-byte key as rdbSaveRawString writes it: too long for an
@@ -110,6 +111,33 @@ export function encodeStream(enc: RdbEncoder, stream: StreamValue): void {
     writeRawId(enc, node.master);
     enc.blob(nodeListpack(node));
   }
+}
+
+/**
+ * What follows a group's entries read: the global PEL (raw IDs, delivery
+ * time, delivery count), then the consumers in name order with their seen
+ * time and the raw IDs they own.
+ */
+export function writeGroupPels(enc: RdbEncoder, group: ConsumerGroup): void {
+  enc.lengthOf(group.pending.size);
+  for (const [id, entry] of group.pending.entries()) {
+    writeRawId(enc, id);
+    enc.int64LE(entry.deliveryTime);
+    enc.lengthOf(entry.deliveryCount);
+  }
+  const consumers = group.sortedConsumers();
+  enc.lengthOf(consumers.length);
+  for (const consumer of consumers) {
+    enc.string(consumer.name);
+    enc.int64LE(consumer.seenTime);
+    enc.lengthOf(consumer.pending.size);
+    for (const [id] of consumer.pending.entries()) writeRawId(enc, id);
+  }
+}
+
+/** Writes a stream as RDB_TYPE_STREAM_LISTPACKS_2 (without the type byte). */
+export function encodeStream(enc: RdbEncoder, stream: StreamValue): void {
+  writeNodes(enc, stream);
   enc.lengthOf(stream.length);
   writeId(enc, stream.lastId);
   writeId(enc, stream.firstId);
@@ -123,20 +151,7 @@ export function encodeStream(enc: RdbEncoder, stream: StreamValue): void {
     // SCG_INVALID_ENTRIES_READ (-1) is saved as the unsigned 64-bit length.
     if (group.entriesRead < 0) enc.lengthOfWords(0xffffffff, 0xffffffff);
     else enc.lengthOf(group.entriesRead);
-    enc.lengthOf(group.pending.size);
-    for (const [id, entry] of group.pending.entries()) {
-      writeRawId(enc, id);
-      enc.int64LE(entry.deliveryTime);
-      enc.lengthOf(entry.deliveryCount);
-    }
-    const consumers = group.sortedConsumers();
-    enc.lengthOf(consumers.length);
-    for (const consumer of consumers) {
-      enc.string(consumer.name);
-      enc.int64LE(consumer.seenTime);
-      enc.lengthOf(consumer.pending.size);
-      for (const [id] of consumer.pending.entries()) writeRawId(enc, id);
-    }
+    writeGroupPels(enc, group);
   }
 }
 

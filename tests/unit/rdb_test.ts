@@ -18,9 +18,14 @@ import {
 } from "../../src/persistence/rdb_file.ts";
 import { RdbEncoder } from "../../src/persistence/rdb_encoder.ts";
 import { RdbType } from "../../src/persistence/rdb_format.ts";
-import { nodeListpack } from "../../src/persistence/rdb_stream.ts";
+import {
+  nodeListpack,
+  writeGroupPels,
+  writeId,
+  writeNodes,
+} from "../../src/persistence/rdb_stream.ts";
 import { StreamValue } from "../../src/store/stream.ts";
-import { idBytes, type StreamId, streamId } from "../../src/store/stream_id.ts";
+import { streamId } from "../../src/store/stream_id.ts";
 import { datasetDigest, digestHex } from "../../src/store/digest.ts";
 import { Database } from "../../src/store/keyspace.ts";
 import { startRedis } from "../helpers/servers.ts";
@@ -172,38 +177,15 @@ function payloadOf(body: Uint8Array): Uint8Array {
 function streamV1Payload(stream: StreamValue): Uint8Array {
   const enc = new RdbEncoder(true);
   enc.byte(RdbType.streamListpacks);
-  enc.lengthOf(stream.nodes.length);
-  for (const node of stream.nodes) {
-    enc.string(bytesToBinary(new Uint8Array(idBytes(node.master))));
-    enc.blob(nodeListpack(node));
-  }
+  writeNodes(enc, stream);
   enc.lengthOf(stream.length);
-  const id = (v: StreamId) => {
-    enc.lengthOfWords(v.msHi, v.msLo);
-    enc.lengthOfWords(v.seqHi, v.seqLo);
-  };
-  id(stream.lastId);
+  writeId(enc, stream.lastId);
   const groups = stream.sortedGroups();
   enc.lengthOf(groups.length);
   for (const group of groups) {
     enc.string(group.name);
-    id(group.lastId);
-    enc.lengthOf(group.pending.size);
-    for (const [pid, entry] of group.pending.entries()) {
-      enc.raw(new Uint8Array(idBytes(pid)));
-      enc.int64LE(entry.deliveryTime);
-      enc.lengthOf(entry.deliveryCount);
-    }
-    const consumers = group.sortedConsumers();
-    enc.lengthOf(consumers.length);
-    for (const consumer of consumers) {
-      enc.string(consumer.name);
-      enc.int64LE(consumer.seenTime);
-      enc.lengthOf(consumer.pending.size);
-      for (const [pid] of consumer.pending.entries()) {
-        enc.raw(new Uint8Array(idBytes(pid)));
-      }
-    }
+    writeId(enc, group.lastId);
+    writeGroupPels(enc, group);
   }
   return payloadOf(enc.result().slice());
 }
