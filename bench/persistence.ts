@@ -1,9 +1,9 @@
 /**
  * RDB persistence side by side with redis-server 7.0: SAVE time and file
  * size, load time (DEBUG RELOAD NOSAVE) and the worst PING round trip seen
- * while a BGSAVE runs, for a dataset of `-n` keys (default 1,000,000): 96%
- * strings from DEBUG POPULATE, the rest small hashes, lists, sets and sorted
- * sets in equal shares.
+ * while a BGSAVE runs, for a dataset of `-n` keys (default 1,000,000): 95%
+ * strings from DEBUG POPULATE, the rest small hashes, lists, sets, sorted
+ * sets and streams (four entries and a consumer group each) in equal shares.
  *
  *   deno run -A bench/persistence.ts [-n 1000000]
  * @module
@@ -21,7 +21,7 @@ const n = Number(Deno.args[Deno.args.indexOf("-n") + 1] || 1_000_000);
 
 async function populate(c: RespClient): Promise<void> {
   const collections = Math.floor(n * 0.01);
-  await c.call("DEBUG", "POPULATE", n - 4 * collections);
+  await c.call("DEBUG", "POPULATE", n - 5 * collections);
   const batch = 1000;
   for (let i = 0; i < collections; i += batch) {
     const end = Math.min(i + batch, collections);
@@ -30,8 +30,12 @@ async function populate(c: RespClient): Promise<void> {
       await c.write("RPUSH", `l:${j}`, "x", "y", "z", String(j));
       await c.write("SADD", `s:${j}`, "1", "2", String(j));
       await c.write("ZADD", `z:${j}`, "1", "a", "2", "b", String(j), "c");
+      for (let e = 1; e <= 4; e++) {
+        await c.write("XADD", `x:${j}`, `${e}-1`, "f", "v", "n", String(j));
+      }
+      await c.write("XGROUP", "CREATE", `x:${j}`, "g", "0");
     }
-    for (let j = i; j < end; j++) for (let k = 0; k < 4; k++) await c.read();
+    for (let j = i; j < end; j++) for (let k = 0; k < 9; k++) await c.read();
   }
 }
 

@@ -167,7 +167,7 @@ export class Config {
   /** A parameter's typed value. */
   value(name: string): ConfigValue {
     const p = this.param(name);
-    if (p?.type === "dir") return textToBinary(process.cwd());
+    if (p?.type === "dir") return textToBinary(currentDir());
     return this.values.get(p?.name ?? name)!;
   }
 
@@ -689,22 +689,42 @@ function parseShutdownFlags(args: string[]): Parsed | ConfigError {
   return { value: names.length ? names.join(" ") : "default" };
 }
 
-/** strerror texts for the errors chdir can give. */
+/**
+ * The working directory, or "" when it cannot be had (removed under us), as
+ * Redis's getcwd-based `dir` getter gives it.
+ */
+export function currentDir(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return "";
+  }
+}
+
+/** strerror texts for the errors chdir and file creation can give. */
 const STRERROR: Record<string, string> = {
   ENOENT: "No such file or directory",
   ENOTDIR: "Not a directory",
   EACCES: "Permission denied",
   ELOOP: "Too many levels of symbolic links",
   ENAMETOOLONG: "File name too long",
+  EISDIR: "Is a directory",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
 };
+
+/** What C's strerror prints for a file-system error (its message when unknown). */
+export function strerror(error: unknown): string {
+  const code = (error as { code?: string }).code ?? "";
+  return STRERROR[code] ?? (error as Error).message;
+}
 
 function changeDirectory(args: string[]): Parsed | ConfigError {
   if (args.length !== 1) return { error: "wrong number of arguments" };
   try {
     process.chdir(binaryToText(args[0]));
   } catch (error) {
-    const code = (error as { code?: string }).code ?? "";
-    return { error: STRERROR[code] ?? (error as Error).message };
+    return { error: strerror(error) };
   }
-  return { value: textToBinary(process.cwd()) };
+  return { value: textToBinary(currentDir()) };
 }

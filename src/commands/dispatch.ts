@@ -108,6 +108,25 @@ const RUN_INSIDE_MULTI = new Set([
   "reset",
 ]);
 
+/** Redis's shared.bgsaveerr, without its leading '-'. */
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/**
+ * What processCommand refuses while saving fails: write commands, EXEC of a
+ * transaction that queued one, and PING (so that health checks notice).
+ */
+function deniedOnDiskError(
+  client: Client,
+  spec: CommandSpec,
+  fullName: string,
+): boolean {
+  if (spec.flags.includes("write") || fullName === "ping") return true;
+  return fullName === "exec" &&
+    (client.transaction?.commands.some((c) => c.spec.flags.includes("write")) ??
+      false);
+}
+
 /** Runs one command from `client`. */
 export function execute(server: Server, client: Client, argv: string[]): void {
   const found = lookup(server, client, argv);
@@ -157,6 +176,14 @@ export function execute(server: Server, client: Client, argv: string[]): void {
       "READONLY You can't write against a read only replica.",
       fullName,
     );
+    return;
+  }
+  if (
+    !server.persistence.lastBgsaveOk &&
+    deniedOnDiskError(client, spec, fullName) &&
+    server.persistence.writesDenied()
+  ) {
+    reject(server, client, MISCONF, fullName);
     return;
   }
   if (

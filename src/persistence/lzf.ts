@@ -23,8 +23,14 @@ const MAX_MATCH = (1 << 8) + (1 << 3);
 /** Longest literal run one control byte covers. */
 const MAX_LITERAL = 32;
 
-/** Input position + 1 last seen per hash; 0 means none. */
+/**
+ * Input position + 1 last seen per hash, offset by `base`: an entry at or
+ * below `base` was left by an earlier call and means none. Moving `base`
+ * past each input empties the table without clearing its 256 KiB, which
+ * would cost more than compressing a short string.
+ */
 const table = new Int32Array(1 << HASH_BITS);
+let base = 0;
 
 /** The hash slot of the window value `h` (liblzf's IDX in its VERY_FAST mode). */
 function slotOf(h: number): number {
@@ -66,7 +72,12 @@ export function lzfCompress(
 ): Uint8Array | null {
   const n = input.length;
   if (n === 0 || limit <= 0) return null;
-  table.fill(0);
+  if (base + n + 1 > 0x7fffffff) {
+    table.fill(0);
+    base = 0;
+  }
+  const from = base;
+  base += n + 1;
   const out = new Uint8Array(limit);
   let op = 1; // room for the first literal run's control byte
   let literals = 0;
@@ -75,8 +86,9 @@ export function lzfCompress(
   while (ip < n - 2) {
     h = ((h << 8) | input[ip + 2]) >>> 0;
     const slot = slotOf(h);
-    const ref = table[slot] - 1;
-    table[slot] = ip + 1;
+    const stored = table[slot];
+    const ref = stored > from ? stored - from - 1 : -1;
+    table[slot] = from + ip + 1;
     const offset = ip - ref - 1;
     if (
       ref > 0 && offset < MAX_OFFSET && input[ref + 2] === input[ip + 2] &&
@@ -106,10 +118,10 @@ export function lzfCompress(
       ip -= 2;
       h = (input[ip] << 8) | input[ip + 1];
       h = ((h << 8) | input[ip + 2]) >>> 0;
-      table[slotOf(h)] = ip + 1;
+      table[slotOf(h)] = from + ip + 1;
       ip++;
       h = ((h << 8) | input[ip + 2]) >>> 0;
-      table[slotOf(h)] = ip + 1;
+      table[slotOf(h)] = from + ip + 1;
       ip++;
     } else {
       if (op >= limit) return null;

@@ -4,7 +4,8 @@
  * ziplists, quicklists of ziplists, zipmaps, string-encoded scores). Values
  * are rebuilt through the store classes with the encoding limits in force,
  * so a loaded value reports the OBJECT ENCODING Redis would give it. Streams
- * and module values are refused with an {@linkcode RdbError}.
+ * are read by rdb_stream.ts; module values are refused with an
+ * {@linkcode RdbError}.
  * @module
  */
 
@@ -15,6 +16,7 @@ import { ListValue } from "../store/list.ts";
 import { RedisSet } from "../store/set.ts";
 import { type ListpackLimits, SortedSet } from "../store/zset.ts";
 import { lzfDecompress } from "./lzf.ts";
+import { decodeStream } from "./rdb_stream.ts";
 import { QuicklistContainer, RdbError, RdbType } from "./rdb_format.ts";
 
 /** The encoding thresholds a loaded value is rebuilt with. */
@@ -108,6 +110,27 @@ export class RdbDecoder {
       throw new RdbError("Unexpected encoded string where a length belongs");
     }
     return value;
+  }
+
+  /** A plain length as two 32-bit words, exact over the whole 64 bits. */
+  lengthWords(): [number, number] {
+    if (this.pos < this.bytes.length && this.bytes[this.pos] === 0x81) {
+      this.pos++;
+      this.need(8);
+      const hi = this.view.getUint32(this.pos, false);
+      const lo = this.view.getUint32(this.pos + 4, false);
+      this.pos += 8;
+      return [hi, lo];
+    }
+    return [0, this.length()];
+  }
+
+  /** A signed 64-bit little-endian integer (rdbLoadMillisecondTime). */
+  int64LE(): number {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return Number(v);
   }
 
   /** A string's bytes, whatever its encoding. */
@@ -486,9 +509,7 @@ export function decodeValue(
     }
     case RdbType.streamListpacks:
     case RdbType.streamListpacks2:
-      throw new RdbError(
-        "Stream values in RDB files are not supported by redeno yet",
-      );
+      return decodeStream(dec, type);
     case RdbType.module:
     case RdbType.module2:
       throw new RdbError("Module values in RDB files are not supported");

@@ -4,7 +4,7 @@
  * and compression is on), binary doubles, and each type in the encoding Redis
  * 7.0 writes for it: quicklist of listpacks for lists, intset or plain set,
  * listpack or skiplist for sorted sets, listpack or hashtable for hashes.
- * Streams are not part of this module yet (see {@linkcode encodeValue}).
+ * Streams are written by rdb_stream.ts.
  * @module
  */
 
@@ -13,10 +13,12 @@ import type { RedisValue } from "../store/keyspace.ts";
 import { ListValue } from "../store/list.ts";
 import { RedisSet } from "../store/set.ts";
 import { stringOf } from "../store/string.ts";
+import { StreamValue } from "../store/stream.ts";
 import { SortedSet } from "../store/zset.ts";
 import { formatDouble } from "../util/numbers.ts";
 import { lzfCompress } from "./lzf.ts";
 import { QuicklistContainer, RdbError, RdbType } from "./rdb_format.ts";
+import { encodeStream } from "./rdb_stream.ts";
 
 /** Strict decimal integers as Redis's string2ll accepts them. */
 const STRICT_INT = /^(0|-?[1-9][0-9]{0,19})$/;
@@ -28,20 +30,27 @@ const LIST_NODE_BYTES = 8192;
 const LIST_ENTRY_OVERHEAD = 8;
 
 /** The integer a string holds when Redis would store it as one, else null. */
-function asInt64(s: string): bigint | null {
+function asInt64(s: string): number | bigint | null {
   if (s.length > 20 || !STRICT_INT.test(s)) return null;
+  if (s.length <= 15) return Number(s); // exact, and no BigInt to make
   const n = BigInt(s);
   return n < INT64_MIN || n > INT64_MAX ? null : n;
 }
 
 /** A growable byte buffer with RDB primitives. */
 export class RdbEncoder {
-  bytes = new Uint8Array(1 << 16);
+  bytes: Uint8Array;
   length = 0;
-  private view = new DataView(this.bytes.buffer);
+  private view: DataView;
 
-  /** `compress`: LZF for strings over 20 bytes (rdbcompression). */
-  constructor(public compress = true) {}
+  /**
+   * `compress`: LZF for strings over 20 bytes (rdbcompression); `capacity`:
+   * the initial buffer (it doubles as needed).
+   */
+  constructor(public compress = true, capacity = 1 << 16) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   /** The bytes written so far (a view, valid until the next write). */
   result(): Uint8Array {
@@ -115,6 +124,33 @@ export class RdbEncoder {
       this.view.setBigUint64(this.length, BigInt(n), false);
       this.length += 8;
     }
+  }
+
+  /** An RDB length given as two 32-bit words (a 64-bit stream ID half). */
+  lengthOfWords(hi: number, lo: number): void {
+    if (hi === 0) {
+      this.lengthOf(lo);
+      return;
+    }
+    this.reserve(9);
+    this.bytes[this.length++] = 0x81;
+    this.view.setUint32(this.length, hi, false);
+    this.view.setUint32(this.length + 4, lo, false);
+    this.length += 8;
+  }
+
+  /** An unsigned 32-bit big-endian integer (a word of a raw stream ID). */
+  uint32BE(n: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, n, false);
+    this.length += 4;
+  }
+
+  /** A signed 64-bit little-endian integer (rdbSaveMillisecondTime). */
+  int64LE(n: number): void {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, BigInt(n), true);
+    this.length += 8;
   }
 
   /**
@@ -191,7 +227,8 @@ function binaryBytes(s: string): Uint8Array {
 
 /** Builds a listpack (Redis's listpack.c layout) entry by entry. */
 export class ListpackBuilder {
-  private readonly enc = new RdbEncoder(false);
+  // Most listpacks are small; a node of a few KiB grows to it in a few steps.
+  private readonly enc = new RdbEncoder(false, 256);
   private count = 0;
 
   constructor() {
@@ -226,6 +263,15 @@ export class ListpackBuilder {
     this.count++;
   }
 
+  /** Appends an integer element (lpAppendInteger). */
+  addInteger(n: number | bigint): void {
+    const enc = this.enc;
+    const start = enc.length;
+    writeListpackInt(enc, n);
+    writeBacklen(enc, enc.length - start);
+    this.count++;
+  }
+
   /** The finished listpack. */
   finish(): Uint8Array {
     const enc = this.enc;
@@ -238,24 +284,27 @@ export class ListpackBuilder {
   }
 }
 
-function writeListpackInt(enc: RdbEncoder, n: bigint): void {
-  const v = Number(n);
-  if (n >= 0n && n <= 127n) {
-    enc.byte(v);
-  } else if (n >= -4096n && n <= 4095n) {
-    const u = v & 0x1fff;
+function writeListpackInt(enc: RdbEncoder, n: number | bigint): void {
+  if (n >= 0 && n <= 127) {
+    enc.byte(Number(n));
+  } else if (n >= -4096 && n <= 4095) {
+    const u = Number(n) & 0x1fff;
     enc.byte(0xc0 | (u >> 8));
     enc.byte(u & 0xff);
-  } else {
-    let width: number;
-    let code: number;
-    if (n >= -32768n && n <= 32767n) [width, code] = [2, 0xf1];
-    else if (n >= -8388608n && n <= 8388607n) [width, code] = [3, 0xf2];
-    else if (n >= -2147483648n && n <= 2147483647n) [width, code] = [4, 0xf3];
-    else [width, code] = [8, 0xf4];
+  } else if (n >= -2147483648 && n <= 2147483647) {
+    // Up to 32 bits: plain number arithmetic, no BigInt.
+    const v = Number(n);
+    const [width, code] = v >= -32768 && v <= 32767
+      ? [2, 0xf1]
+      : v >= -8388608 && v <= 8388607
+      ? [3, 0xf2]
+      : [4, 0xf3];
     enc.byte(code);
-    const u = BigInt.asUintN(width * 8, n);
-    for (let i = 0; i < width; i++) {
+    for (let i = 0; i < width; i++) enc.byte((v >> (8 * i)) & 0xff);
+  } else {
+    enc.byte(0xf4);
+    const u = BigInt.asUintN(64, BigInt(n));
+    for (let i = 0; i < 8; i++) {
       enc.byte(Number((u >> BigInt(8 * i)) & 0xffn));
     }
   }
@@ -307,11 +356,7 @@ function intsetBytes(members: string[]): Uint8Array {
   return out;
 }
 
-/**
- * The type byte Redis 7.0 writes in front of `value`. A stream has no
- * encoder yet: adding one means a module writing RDB_TYPE_STREAM_LISTPACKS_2
- * and a branch here and in {@linkcode encodeValue}.
- */
+/** The type byte Redis 7.0 writes in front of `value`. */
 export function rdbTypeOf(value: RedisValue): number {
   if (typeof value === "string" || value.type === "string") {
     return RdbType.string;
@@ -326,6 +371,7 @@ export function rdbTypeOf(value: RedisValue): number {
   if (value instanceof HashValue) {
     return value.encoding === "listpack" ? RdbType.hashListpack : RdbType.hash;
   }
+  if (value instanceof StreamValue) return RdbType.streamListpacks2;
   throw new RdbError(`cannot save a ${value.type} value yet`);
 }
 
@@ -337,6 +383,7 @@ export function encodeValue(enc: RdbEncoder, value: RedisValue): void {
   else if (value instanceof RedisSet) encodeSet(enc, value);
   else if (value instanceof SortedSet) encodeZset(enc, value);
   else if (value instanceof HashValue) encodeHash(enc, value);
+  else if (value instanceof StreamValue) encodeStream(enc, value);
   else throw new RdbError(`cannot save a ${value.type} value yet`);
 }
 

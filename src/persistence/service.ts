@@ -19,6 +19,7 @@ import {
   writeSync,
 } from "node:fs";
 import process from "node:process";
+import { currentDir, strerror } from "../config.ts";
 import type { Server } from "../server.ts";
 import type { Database } from "../store/keyspace.ts";
 import type { EncodingLimits } from "./rdb_decoder.ts";
@@ -138,10 +139,35 @@ export class Persistence {
     };
   }
 
-  /** SAVE: writes the file now; false (after logging why) when it failed. */
+  /**
+   * True when write commands (and PING) must be refused with MISCONF, as
+   * Redis's writeCommandsDeniedByDiskError: the last background save
+   * failed, save points are set and `stop-writes-on-bgsave-error` is on.
+   * A later successful SAVE or BGSAVE lifts it.
+   */
+  writesDenied(): boolean {
+    return !this.lastBgsaveOk &&
+      this.server.config.bool("stop-writes-on-bgsave-error") &&
+      this.savePoints().length > 0;
+  }
+
+  /** The log line for a temp file that cannot be created, as rdbSave words it. */
+  private logOpenFailure(temp: string, error: unknown): void {
+    this.server.log.warning(
+      `Failed opening the temp RDB file ${temp} (in server root dir ${
+        currentDir() || "unknown"
+      }) for saving: ${strerror(error)}`,
+    );
+  }
+
+  /**
+   * SAVE: writes the file now; false (after logging why) when it failed. A
+   * failed SAVE leaves the background save status as it was, as in Redis.
+   */
   saveSync(): boolean {
     const log = this.server.log;
     const temp = `temp-${process.pid}.rdb`;
+    this.saves++; // Redis counts attempts in rdb_saves
     try {
       const bytes = serializeDatabases(
         this.server.dbs,
@@ -157,24 +183,18 @@ export class Persistence {
       }
       renameSync(temp, this.path());
     } catch (error) {
-      log.warning(
-        `Failed opening the temp RDB file ${temp} (in server root dir ${process.cwd()}) for saving: ${
-          (error as Error).message
-        }`,
-      );
+      this.logOpenFailure(temp, error);
       try {
         unlinkSync(temp);
       } catch {
         // never created
       }
-      this.lastBgsaveOk = false;
       return false;
     }
     log.notice("DB saved on disk");
     this.server.dirty = 0;
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastBgsaveOk = true;
-    this.saves++;
     return true;
   }
 
@@ -187,17 +207,19 @@ export class Persistence {
     const server = this.server;
     const tempPath = `temp-bg-${process.pid}.rdb`;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    this.saves++;
     let fd: number;
     try {
       fd = openSync(tempPath, "w");
     } catch (error) {
-      server.log.warning(
-        `Failed opening the temp RDB file ${tempPath} (in server root dir ${process.cwd()}) for saving: ${
-          (error as Error).message
-        }`,
-      );
+      // Redis's child fails here after the fork: the save has started and
+      // then failed, which is what the client hears and the log tells.
+      server.log.notice("Background saving started");
+      this.logOpenFailure(tempPath, error);
+      server.log.warning("Background saving error");
       this.lastBgsaveOk = false;
-      return "";
+      this.lastBgsaveSeconds = 0;
+      return null;
     }
     const options = this.writeOptions();
     const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
@@ -278,7 +300,6 @@ export class Persistence {
     if (ok) {
       this.server.dirty -= running.dirtyAtStart;
       this.lastSave = Math.floor(running.startedAt / 1000);
-      this.saves++;
     } else {
       try {
         closeSync(running.fd);

@@ -187,8 +187,10 @@ export class StreamNode {
       same = fields[f * 2] === master[f];
     }
     const m = this.master;
-    // flags, ms delta, seq delta and lp-count, as streamAppendItem writes.
-    let bytes = 1 + deltaSize(id.msHi, id.msLo, m.msHi, m.msLo) +
+    // flags (an integer element of 2 bytes), ms delta, seq delta and
+    // lp-count, as streamAppendItem writes them.
+    let bytes = integerElementSize(0) +
+      deltaSize(id.msHi, id.msLo, m.msHi, m.msLo) +
       deltaSize(id.seqHi, id.seqLo, m.seqHi, m.seqLo);
     const data = this.data;
     if (same) {

@@ -20,7 +20,95 @@ function errorText(reply: unknown): string {
     : String(reply);
 }
 
-/** One key of every type but streams, some with TTLs, in two databases. */
+/** The stream keys {@linkcode fillStreams} makes. */
+const STREAMS = ["stream", "emptystream", "drained", "bigids"];
+
+/**
+ * Streams with explicit IDs: several nodes (split by entry count and by
+ * bytes), tombstones from XDEL and XTRIM, groups with consumers, pending
+ * entries, acknowledgements and ENTRIESREAD, an empty stream with a group,
+ * a stream emptied by XDEL, IDs past 2^53 and entries added past 2^32.
+ */
+async function fillStreams(c: RespClient): Promise<void> {
+  for (let i = 0; i < 260; i++) {
+    const fields = i % 7 === 3
+      ? ["other", `o${i}`]
+      : ["field", `value${i}`, "n", String(i * 1000)];
+    if (i === 150) fields.push("big", "b".repeat(5000));
+    await c.write("XADD", "stream", `${1000 + i}-${i % 3}`, ...fields);
+  }
+  for (let i = 0; i < 260; i++) await c.read();
+  await c.call("XDEL", "stream", "1003-0", "1100-1", "1101-2", "1259-1");
+  await c.call("XTRIM", "stream", "MAXLEN", "240");
+  await c.call("XGROUP", "CREATE", "stream", "grp", "0");
+  await c.call(
+    "XGROUP",
+    "CREATE",
+    "stream",
+    "late",
+    "1200-0",
+    "ENTRIESREAD",
+    7,
+  );
+  await c.call("XGROUP", "CREATE", "stream", "unknown", "1150-0");
+  await c.call(
+    "XREADGROUP",
+    "GROUP",
+    "grp",
+    "alice",
+    "COUNT",
+    5,
+    "STREAMS",
+    "stream",
+    ">",
+  );
+  await c.call(
+    "XREADGROUP",
+    "GROUP",
+    "grp",
+    "bob",
+    "COUNT",
+    3,
+    "STREAMS",
+    "stream",
+    ">",
+  );
+  await c.call("XACK", "stream", "grp", "1021-0");
+  await c.call("XCLAIM", "stream", "grp", "bob", 0, "1022-1", "RETRYCOUNT", 4);
+  await c.call("XGROUP", "CREATECONSUMER", "stream", "grp", "carol");
+  await c.call("XGROUP", "CREATE", "emptystream", "g", "$", "MKSTREAM");
+  await c.call("XADD", "drained", "5-1", "a", "1");
+  await c.call("XDEL", "drained", "5-1");
+  await c.call(
+    "XADD",
+    "bigids",
+    "18446744073709551614-18446744073709551610",
+    "k",
+    "v",
+  );
+  await c.call("XADD", "bigids", "18446744073709551614-*", "k", "-12");
+  // Values of every listpack integer width and strings that only look numeric.
+  await c.call(
+    "XADD",
+    "bigids",
+    "18446744073709551614-*",
+    ...["a", "127", "b", "128", "c", "-4096", "d", "4095", "e", "-32768"],
+    ...["f", "8388607", "g", "-8388609", "h", "2147483648", "i", "-0"],
+    ...["j", "9223372036854775807", "k", "-9223372036854775808"],
+    ...["l", "9223372036854775808", "m", "007", "n", "1e3", "o", ""],
+  );
+  await c.call(
+    "XSETID",
+    "bigids",
+    "18446744073709551614-18446744073709551612",
+    "ENTRIESADDED",
+    "12884901893",
+    "MAXDELETEDID",
+    "3-3",
+  );
+}
+
+/** One key of every type, some with TTLs, in two databases. */
 async function fill(c: RespClient): Promise<void> {
   await c.call("SET", "s", "hello");
   await c.call("SET", "n", "-123456789");
@@ -40,9 +128,20 @@ async function fill(c: RespClient): Promise<void> {
   const sbig: string[] = [];
   for (let i = 0; i < 600; i++) sbig.push(`m${i}`);
   await c.call("SADD", "bigs", ...sbig);
+  await fillStreams(c);
   await c.call("SELECT", 5);
   await c.call("SET", "in5", "five");
   await c.call("SELECT", 0);
+}
+
+/** Asserts XINFO STREAM FULL (entries, groups, PELs, consumers) is the same on both. */
+/** XINFO STREAM FULL (entries, groups, PELs, consumers) of every stream key. */
+async function streamInfos(c: RespClient): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const key of STREAMS) {
+    out.push(await c.call("XINFO", "STREAM", key, "FULL"));
+  }
+  return out;
 }
 
 async function checkRdb(path: string): Promise<void> {
@@ -57,10 +156,12 @@ Deno.test("redeno's SAVE passes redis-check-rdb and loads into redis-server with
   const dir = Deno.makeTempDirSync();
   const redeno = await startRedeno(["--dir", dir, ...DEBUG]);
   let digest: unknown;
+  let streams: unknown[];
   try {
     const c = await redeno.connect();
     await fill(c);
     digest = await c.call("DEBUG", "DIGEST");
+    streams = await streamInfos(c);
     assert.equal(await c.call("SAVE"), "OK");
     assert.equal(
       await c.call("LASTSAVE"),
@@ -77,6 +178,7 @@ Deno.test("redeno's SAVE passes redis-check-rdb and loads into redis-server with
   try {
     const c = await redis.connect();
     assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    assert.deepEqual(await streamInfos(c), streams);
     c.close();
   } finally {
     await redis.stop();
@@ -87,10 +189,12 @@ Deno.test("redis-server's dump loads into redeno at start with the same digest",
   const dir = Deno.makeTempDirSync();
   const redis = await startRedis(["--dir", dir, ...DEBUG]);
   let digest: unknown;
+  let streams: unknown[];
   try {
     const c = await redis.connect();
     await fill(c);
     digest = await c.call("DEBUG", "DIGEST");
+    streams = await streamInfos(c);
     await c.call("SAVE");
     c.close();
   } finally {
@@ -100,6 +204,7 @@ Deno.test("redis-server's dump loads into redeno at start with the same digest",
   try {
     const c = await redeno.connect();
     assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    assert.deepEqual(await streamInfos(c), streams);
     assert.equal(await c.call("OBJECT", "ENCODING", "bigh"), "hashtable");
     assert.equal(await c.call("OBJECT", "ENCODING", "h"), "listpack");
     assert.equal(await c.call("OBJECT", "ENCODING", "iset"), "intset");
@@ -110,7 +215,7 @@ Deno.test("redis-server's dump loads into redeno at start with the same digest",
   }
   assert.match(
     redeno.output(),
-    /Done loading RDB, keys loaded: 13, keys expired: 0\./,
+    /Done loading RDB, keys loaded: 17, keys expired: 0\./,
   );
 });
 
@@ -122,11 +227,28 @@ Deno.test("BGSAVE writes the data as it was when it began while clients keep wri
     await c.call("DEBUG", "POPULATE", 50000);
     await fill(c);
     const before = await c.call("DEBUG", "DIGEST");
+    const streamsBefore = await streamInfos(c);
     assert.equal(await c.call("BGSAVE"), "Background saving started");
     assert.match(
       errorText(await c.call("BGSAVE")),
       /^ERR Background save already in progress$/,
     );
+    // Streams changed in place: entries, groups, PELs and consumers.
+    await c.call("XADD", "stream", "2000-0", "f", "new");
+    await c.call(
+      "XREADGROUP",
+      "GROUP",
+      "grp",
+      "dave",
+      "STREAMS",
+      "stream",
+      ">",
+    );
+    await c.call("XACK", "stream", "grp", "1017-2");
+    await c.call("XGROUP", "SETID", "stream", "late", "0");
+    await c.call("XDEL", "stream", "1030-0");
+    await c.call("XADD", "emptystream", "1-1", "a", "b");
+    await c.call("XTRIM", "bigids", "MAXLEN", 0);
     // Change keys everywhere in the hash space, in place and not.
     for (let i = 0; i < 50000; i += 97) {
       await c.write("SET", `key:${i}`, "changed");
@@ -152,6 +274,7 @@ Deno.test("BGSAVE writes the data as it was when it began while clients keep wri
     }
     assert.equal(await c.call("DEBUG", "RELOAD", "NOSAVE"), "OK");
     assert.equal(await c.call("DEBUG", "DIGEST"), before);
+    assert.deepEqual(await streamInfos(c), streamsBefore);
     c.close();
   } finally {
     await redeno.stop();
@@ -177,7 +300,7 @@ Deno.test("a restart keeps the data: SIGTERM saves when save points are set", as
     const c = await second.connect();
     assert.equal(await c.call("DEBUG", "DIGEST"), digest);
     const info = String(await c.call("INFO", "persistence"));
-    assert.match(info, /rdb_last_load_keys_loaded:13/);
+    assert.match(info, /rdb_last_load_keys_loaded:17/);
     assert.match(info, /rdb_changes_since_last_save:0/);
     c.close();
   } finally {
@@ -194,7 +317,43 @@ Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type",
     await fill(a);
     await fill(b);
     const keys = await b.call("KEYS", "*") as string[];
-    assert.equal(keys.length, 12);
+    assert.equal(keys.length, 16);
+    // Built by the same commands, a stream has Redis's bytes: its nodes'
+    // listpacks and all, where no clock is involved (seen and delivery
+    // times), so "stream" is compared as a copy without its groups.
+    for (const c of [a, b]) {
+      await c.call("COPY", "stream", "nogroups");
+      for (const g of ["grp", "late", "unknown"]) {
+        await c.call("XGROUP", "DESTROY", "nogroups", g);
+      }
+    }
+    // One node past 65535 listpack elements: the header's count saturates.
+    for (const c of [a, b]) {
+      await c.call("CONFIG", "SET", "stream-node-max-entries", 0);
+      await c.call("CONFIG", "SET", "stream-node-max-bytes", 0);
+      for (let i = 1; i <= 14000; i++) {
+        await c.write("XADD", "huge", `${i}-0`, "f", i, "g", "x");
+      }
+      for (let i = 1; i <= 14000; i++) await c.read();
+      await c.call("XDEL", "huge", "5-0");
+      await c.call("CONFIG", "SET", "stream-node-max-entries", 100);
+      await c.call("CONFIG", "SET", "stream-node-max-bytes", 4096);
+    }
+    const sameBytes = ["nogroups", "emptystream", "drained", "bigids", "huge"];
+    for (const key of sameBytes) {
+      assert.deepEqual(
+        await a.callRaw("DUMP", key),
+        await b.callRaw("DUMP", key),
+        key,
+      );
+    }
+    const huge = await b.call("DUMP", "huge") as string;
+    assert.equal(await a.call("RESTORE", "huge:copy", 0, huge), "OK");
+    assert.deepEqual(
+      await a.callRaw("DUMP", "huge:copy"),
+      await b.callRaw("DUMP", "huge"),
+    );
+    assert.equal(await a.call("XLEN", "huge:copy"), 13999);
     for (const [from, to] of [[a, b], [b, a]]) {
       for (const key of keys) {
         const payload = await from.callRaw("DUMP", key);
@@ -209,6 +368,15 @@ Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type",
         assert.deepEqual(
           await to.call("DEBUG", "DIGEST-VALUE", key),
           await from.call("DEBUG", "DIGEST-VALUE", key),
+          key,
+        );
+      }
+      assert.deepEqual(await streamInfos(to), await streamInfos(from));
+      // A restored stream dumps back to the very same bytes.
+      for (const key of STREAMS) {
+        assert.deepEqual(
+          await to.callRaw("DUMP", key),
+          await from.callRaw("DUMP", key),
           key,
         );
       }
@@ -243,4 +411,108 @@ Deno.test("DUMP payloads RESTORE across redeno and redis-server for every type",
     await redeno.stop();
     await redis.stop();
   }
+});
+
+/** Waits until no background save runs; returns INFO persistence. */
+async function afterBgsave(c: RespClient): Promise<string> {
+  for (;;) {
+    const info = String(await c.call("INFO", "persistence"));
+    if (info.includes("rdb_bgsave_in_progress:0")) return info;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A background save that fails (its directory removed) with save points
+ * set, then one that succeeds; returns every reply.
+ */
+async function failingSaveScript(
+  c: RespClient,
+  other: RespClient,
+  dir: string,
+): Promise<unknown[]> {
+  const replies: unknown[] = [];
+  const step = async (...argv: (string | number)[]) => {
+    replies.push(await c.call(...argv));
+  };
+  Deno.mkdirSync(`${dir}/gone`);
+  await step("CONFIG", "SET", "dir", `${dir}/gone`);
+  Deno.removeSync(`${dir}/gone`);
+  await step("SET", "k", "before");
+  // A transaction queued before the failure and executed after it.
+  await other.call("MULTI");
+  await other.call("INCR", "counter");
+  await step("BGSAVE");
+  const info = await afterBgsave(c);
+  replies.push(info.match(/rdb_last_bgsave_status:\w+/)?.[0]);
+  replies.push(info.match(/rdb_saves:\d+/)?.[0]);
+  await step("SET", "k", "refused");
+  await step("PING");
+  await step("GET", "k");
+  await step("XADD", "s", "1-1", "f", "v");
+  await step("XRANGE", "s", "-", "+");
+  replies.push(await other.call("EXEC"));
+  await step("MULTI");
+  await step("SET", "k", "queued");
+  await step("EXEC");
+  await step("MULTI");
+  await step("GET", "k");
+  await step("EXEC");
+  await step("SAVE");
+  replies.push(
+    String(await c.call("INFO", "persistence")).match(
+      /rdb_last_bgsave_status:\w+/,
+    )?.[0],
+  );
+  await step("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
+  await step("SET", "k", "allowed");
+  await step("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes");
+  await step("CONFIG", "SET", "save", "");
+  await step("SET", "k", "no save points");
+  await step("CONFIG", "SET", "save", "3600 1");
+  await step("SET", "k", "refused again");
+  Deno.mkdirSync(`${dir}/back`);
+  await step("CONFIG", "SET", "dir", `${dir}/back`);
+  await step("BGSAVE");
+  replies.push((await afterBgsave(c)).match(/rdb_last_bgsave_status:\w+/)?.[0]);
+  await step("SET", "k", "after");
+  await step("PING");
+  await step("INCR", "counter");
+  return replies;
+}
+
+Deno.test("a failed background save turns writes and PING into MISCONF until a save succeeds, as in redis-server", async () => {
+  const args = ["--save", "3600 1", "--enable-protected-configs", "yes"];
+  const results: unknown[][] = [];
+  for (const start of [startRedis, startRedeno]) {
+    const dir = Deno.makeTempDirSync();
+    const server = await start(["--dir", dir, ...args, ...DEBUG]);
+    try {
+      const c = await server.connect();
+      const other = await server.connect();
+      results.push(await failingSaveScript(c, other, dir));
+      // Nothing acknowledged is lost: a reload from disk keeps it all.
+      const digest = await c.call("DEBUG", "DIGEST");
+      assert.equal(await c.call("DEBUG", "RELOAD"), "OK");
+      assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+      assert.equal(await c.call("GET", "k"), "after");
+      assert.equal(await c.call("GET", "counter"), "1");
+      c.close();
+      other.close();
+    } finally {
+      await server.stop();
+    }
+    if (start === startRedeno) {
+      assert.match(
+        server.output(),
+        /Failed opening the temp RDB file temp-bg-\d+\.rdb \(in server root dir [^)]*\) for saving: No such file or directory/,
+      );
+      assert.match(server.output(), /Background saving error/);
+    }
+  }
+  const [redis, redeno] = results;
+  assert.deepEqual(redeno, redis);
+  assert.ok(redeno.includes("rdb_last_bgsave_status:err"));
+  assert.match(errorText(redeno[5]), /^MISCONF Redis is configured to save/);
+  assert.match(errorText(redeno[10]), /^EXECABORT .*: MISCONF Redis/);
 });
