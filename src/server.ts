@@ -26,7 +26,7 @@ import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
-import { ReplicaLink } from "./replication/replica.ts";
+import { MasterLink } from "./replication/replica.ts";
 import {
   Database,
   setAccessPolicy,
@@ -141,7 +141,7 @@ export class Server {
   /** RDB saving and loading (src/persistence). */
   readonly persistence: Persistence = new Persistence(this);
   /** The link to our primary when this server is a replica (src/replication). */
-  readonly replica: ReplicaLink;
+  readonly replica: MasterLink;
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -201,7 +201,7 @@ export class Server {
     applyAccessPolicy();
     this.runId = randomHex(40);
     this.replicationId = randomHex(40);
-    this.replica = new ReplicaLink(this, this.replicationId);
+    this.replica = new MasterLink(this, this.replicationId);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 

@@ -109,7 +109,7 @@ export class MasterClient extends Client {
   constructor(
     server: Server,
     conn: Connection,
-    private readonly link: ReplicaLink,
+    private readonly link: MasterLink,
     offset: number,
   ) {
     super(server, conn);
@@ -218,8 +218,8 @@ function isGetAck(argv: string[]): boolean {
     argv[1].toLowerCase() === "getack";
 }
 
-/** The link of a replica to its primary (server.replica). */
-export class ReplicaLink {
+/** The link of a replica to its primary (server.replica; Redis calls the primary "master"). */
+export class MasterLink {
   /** The primary's address; undefined while this server is a primary. */
   host: string | undefined;
   port = 0;
