@@ -11,11 +11,24 @@
  * active expiry round) the queue goes to every target, wrapped in MULTI/EXEC
  * when it holds more than one command, so that a replica or an AOF reload
  * applies the unit atomically.
+ *
+ * Most commands go to both kinds of target; a few go to one only (PUBLISH
+ * reaches replicas but not the AOF, as Redis's PROPAGATE_REPL), so each
+ * target says which kind it is and receives the commands addressed to it.
  * @module
  */
 
+/** Propagation goes to the AOF (Redis's PROPAGATE_AOF). */
+export const PROPAGATE_AOF = 1;
+/** Propagation goes to the replicas (Redis's PROPAGATE_REPL). */
+export const PROPAGATE_REPL = 2;
+/** Both, the default for a write command. */
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
+
 /** Receives propagated commands: the AOF, the replication backlog. */
 export interface PropagationTarget {
+  /** PROPAGATE_AOF or PROPAGATE_REPL: which commands this target takes. */
+  readonly kind: number;
   /**
    * One command to apply in database `db`; -1 for MULTI and EXEC, which
    * belong to no database. The target emits SELECT when `db` differs from
@@ -28,6 +41,8 @@ export interface PropagationTarget {
 interface QueuedCommand {
   db: number;
   argv: string[];
+  /** The PROPAGATE_* kinds of target it goes to. */
+  to: number;
 }
 
 /** The propagation queue of the running execution unit and its targets. */
@@ -52,9 +67,12 @@ export class Propagation {
     this.targets.delete(target);
   }
 
-  /** Queues `argv` for database `db` (Redis's alsoPropagate). */
-  also(db: number, argv: string[]): void {
-    if (this.targets.size !== 0) this.queue.push({ db, argv });
+  /**
+   * Queues `argv` for database `db` (Redis's alsoPropagate), for the targets
+   * of the kinds in `to`.
+   */
+  also(db: number, argv: string[], to: number = PROPAGATE_ALL): void {
+    if (this.targets.size !== 0) this.queue.push({ db, argv, to });
   }
 
   /**
@@ -88,10 +106,11 @@ export class Propagation {
     const queue = this.queue;
     if (queue.length === 0) return;
     this.queue = [];
-    const wrap = queue.length > 1;
     for (const target of this.targets) {
+      const mine = queue.filter(({ to }) => (to & target.kind) !== 0);
+      const wrap = mine.length > 1;
       if (wrap) target.feed(-1, ["MULTI"]);
-      for (const { db, argv } of queue) target.feed(db, argv);
+      for (const { db, argv } of mine) target.feed(db, argv);
       if (wrap) target.feed(-1, ["EXEC"]);
     }
   }
