@@ -222,11 +222,12 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     return;
   }
   call(server, client, spec, fullName, argv);
-  // Waiters on keys this command made ready are served now, with the state
-  // it left: after the whole of an EXEC, which runs call() for each queued.
-  if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
   // The execution unit ends here: its writes go to the AOF and replicas.
   server.propagation.flush();
+  // Waiters on keys this command made ready are served now, with the state
+  // it left: after the whole of an EXEC, which runs call() for each queued.
+  // Each served pop is a unit of its own, after the command's.
+  if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
 }
 
 /** A write command, or an EXEC with one queued (Redis's is_write_command). */

@@ -111,9 +111,19 @@ function restore(client: Client, argv: string[]): void {
     if (deleted) {
       signalModifiedKey(server, db, key);
       notifyKeyspaceEvent(server, Notify.generic, "del", key, db.id);
+      server.propagation.rewrite(["DEL", key]);
       server.dirty++;
     }
     return out.ok();
+  }
+  // A relative TTL replays wrong later: replicas get it absolute.
+  if (ttl !== 0 && !absttl) {
+    server.propagation.rewrite([
+      ...argv.slice(0, 2),
+      String(ttl),
+      ...argv.slice(3),
+      "ABSTTL",
+    ]);
   }
   db.set(key, value);
   if (ttl !== 0) db.setExpire(key, ttl);

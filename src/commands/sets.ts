@@ -17,6 +17,7 @@ import type { RedisValue } from "../store/keyspace.ts";
 import { RedisSet } from "../store/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInteger } from "../util/numbers.ts";
+import { deletionOf } from "../propagate.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import {
   type CommandSpec,
@@ -237,6 +238,8 @@ export function popRandomMember(
     notify(client, Notify.generic, "del", key);
   }
   signalKey(client, key);
+  // The member chosen, as the replay must remove the same one.
+  client.server.propagation.rewrite(["SREM", key, member]);
   client.server.dirty++;
   return member;
 }
@@ -272,10 +275,14 @@ export function popRandomMembers(
   client.server.dirty += Math.min(count, size);
   notify(client, Notify.set, "spop", key);
   signalKey(client, key);
+  const propagation = client.server.propagation;
   if (count >= size) {
     // Redis replies the whole set through SUNION of the key alone.
     client.db.delete(key);
     notify(client, Notify.generic, "del", key);
+    propagation.rewrite(
+      deletionOf(client.server, "lazyfree-lazy-server-del", key),
+    );
     return [...buildSet(client, set.members()).members()];
   }
   const popped: string[] = [];
@@ -286,6 +293,7 @@ export function popRandomMembers(
       set.delete(member);
       popped.push(member);
     }
+    propagateSrems(client, key, popped);
     return popped;
   }
   // Few members stay: move those into a new set and hand out the old one.
@@ -299,7 +307,20 @@ export function popRandomMembers(
   }
   popped.push(...set.members());
   client.db.overwrite(key, rest!);
+  propagateSrems(client, key, popped);
   return popped;
+}
+
+/**
+ * Propagates the members SPOP removed as one SREM each, as Redis 7.0 does
+ * (the unit's MULTI/EXEC keeps them atomic).
+ */
+function propagateSrems(client: Client, key: string, members: string[]): void {
+  const propagation = client.server.propagation;
+  for (const member of members) {
+    propagation.also(client.db.id, ["SREM", key, member]);
+  }
+  propagation.prevent();
 }
 
 function spopWithCount(client: Client, argv: string[]): void {
