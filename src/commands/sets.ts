@@ -17,7 +17,6 @@ import type { RedisValue } from "../store/keyspace.ts";
 import { RedisSet } from "../store/set.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInteger } from "../util/numbers.ts";
-import { deletionOf } from "../propagate.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import {
   type CommandSpec,
@@ -280,9 +279,8 @@ export function popRandomMembers(
     // Redis replies the whole set through SUNION of the key alone.
     client.db.delete(key);
     notify(client, Notify.generic, "del", key);
-    propagation.rewrite(
-      deletionOf(client.server, "lazyfree-lazy-server-del", key),
-    );
+    // Always DEL, whatever lazyfree-lazy-server-del says (as Redis 7.0).
+    propagation.rewrite(["DEL", key]);
     return [...buildSet(client, set.members()).members()];
   }
   const popped: string[] = [];

@@ -297,7 +297,9 @@ function getdel(client: Client, argv: string[]): void {
   replyStringValue(client, value);
   client.db.delete(argv[1]);
   keyChanged(client, Notify.generic, "del", argv[1]);
-  client.server.propagation.rewrite(["DEL", argv[1]]);
+  client.server.propagation.rewrite(
+    deletionOf(client.server, "lazyfree-lazy-user-del", argv[1]),
+  );
   client.server.dirty++;
 }
 

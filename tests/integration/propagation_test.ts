@@ -138,13 +138,20 @@ const CASES: [string, Step[]][] = [
     ["SWAPDB", "0", "2"],
     ["SELECT", "0"],
   ]],
-  ["lazily expired keys met by a write", [
+  ["lazily expired keys met by a write: their DEL first, in its unit", [
     ["SET", "a", "1", "PX", "1"],
+    ["SET", "b", "1", "PX", "1"],
+    ["SET", "c", "1", "PX", "1"],
+    ["SET", "d", "1", "PX", "1"],
     ["DEBUG", "SLEEP", "0.01"],
     ["SET", "a", "2"],
-    ["SET", "b", "1", "PX", "1"],
-    ["DEBUG", "SLEEP", "0.01"],
     ["INCR", "b"],
+    ["MULTI"],
+    ["SET", "x", "1"],
+    ["INCR", "c"],
+    ["EXEC"],
+    ["RPUSH", "l", "1"],
+    ["LMOVE", "l", "d", "LEFT", "LEFT"],
   ]],
   ["hashes", [
     ["HSET", "h", "a", "1", "b", "2"],
@@ -326,6 +333,74 @@ const CASES: [string, Step[]][] = [
     ],
     ["GEORADIUS", "g", "15", "37", "200", "km", "STORE", "g3"],
   ]],
+  ["lazyfree settings: UNLINK for expiry and server deletions", [
+    ["CONFIG", "SET", "lazyfree-lazy-expire", "yes"],
+    ["CONFIG", "SET", "lazyfree-lazy-server-del", "yes"],
+    ["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"],
+    ["SET", "a", "1", "PX", "1"],
+    ["DEBUG", "SLEEP", "0.01"],
+    ["SET", "a", "2"],
+    ["EXPIRE", "a", "-1"],
+    ["SET", "b", "1"],
+    ["GETEX", "b", "PXAT", "1"],
+    ["SET", "c", "1"],
+    ["GETDEL", "c"],
+    ["CONFIG", "SET", "lazyfree-lazy-user-del", "no"],
+    ["SET", "c", "1"],
+    ["GETDEL", "c"],
+    ["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"],
+    ["CONFIG", "SET", "lazyfree-lazy-server-del", "no"],
+    ["SET", "c", "1"],
+    ["GETDEL", "c"],
+    ["CONFIG", "SET", "lazyfree-lazy-server-del", "yes"],
+    ["SADD", "s", "x", "y"],
+    ["SPOP", "s", "2"],
+    ["SET", "d", "1"],
+    ["DEL", "d"],
+    ["CONFIG", "SET", "lazyfree-lazy-expire", "no"],
+    ["CONFIG", "SET", "lazyfree-lazy-server-del", "no"],
+    ["CONFIG", "SET", "lazyfree-lazy-user-del", "no"],
+  ]],
+  ["more writes and no-op writes", [
+    ["ZADD", "z", "INCR", "5", "a"],
+    ["ZADD", "z", "NX", "1", "a"],
+    ["ZADD", "z", "GT", "CH", "1", "a", "2", "b"],
+    ["ZREM", "z", "zz"],
+    ["ZREMRANGEBYSCORE", "z", "100", "200"],
+    ["ZREMRANGEBYRANK", "z", "0", "0"],
+    ["ZUNIONSTORE", "u", "2", "z", "missing"],
+    ["ZINTERSTORE", "u", "2", "z", "missing"],
+    ["ZDIFFSTORE", "u2", "1", "missing"],
+    ["SORT", "missing", "STORE", "dst"],
+    ["SMOVE", "missing", "t", "a"],
+    ["SDIFFSTORE", "d", "missing"],
+    ["RPUSH", "l", "a"],
+    ["LSET", "l", "0", "b"],
+    ["LPOP", "l", "5"],
+    ["HSET", "h", "f", "v"],
+    ["HINCRBYFLOAT", "h", "f", "1"],
+    ["HSETNX", "h", "f", "1"],
+    ["SET", "s", "abc"],
+    ["SETRANGE", "s", "1", ""],
+    ["APPEND", "s", ""],
+    ["PERSIST", "s"],
+    ["PEXPIRE", "s", "100000", "XX"],
+    ["RENAME", "s", "s"],
+    ["MOVE", "s", "1"],
+    ["PFADD", "p"],
+    ["PFADD", "p"],
+    ["PFMERGE", "p2"],
+    ["BITOP", "AND", "b", "missing"],
+    ["SETBIT", "bits", "7", "0"],
+    ["INCRBYFLOAT", "n", "5.0e3"],
+    ["XGROUP", "CREATE", "st", "g", "$", "MKSTREAM"],
+    ["XGROUP", "CREATE", "st", "g2", "0", "ENTRIESREAD", "0"],
+    ["XADD", "st", "MAXLEN", "=", "0", "*", "f", "v"],
+    ["XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "st", ">"],
+    ["SWAPDB", "0", "0"],
+    ["UNLINK", "missing"],
+    ["EXPIREAT", "missing", "1"],
+  ]],
   ["PUBLISH", [
     ["PUBLISH", "ch", "hello"],
     ["SPUBLISH", "sch", "hi"],
@@ -387,13 +462,16 @@ function normalise(commands: StreamCommand[], start: number): string[] {
 
 /** redis-server, read through a replica connection. */
 async function redisSubject(): Promise<Subject> {
-  const server = await startRedis();
+  // DEBUG SLEEP lets keys expire; the active cycle stays off, so only
+  // the commands in a case expire keys (redeno in process has no cron).
+  const server = await startRedis(["--enable-debug-command", "yes"]);
   const stream = await ReplicationStream.attach(server.port);
   const clients = [
     await server.connect(),
     await server.connect(),
     await server.connect(),
   ];
+  await clients[0].call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
   let marks = 0;
   return {
     port: server.port,
@@ -458,7 +536,9 @@ const offline: NetAdapter = {
 
 /** redeno in process, its propagation read by a replica-kind target. */
 function redenoSubject(): Subject {
-  const server = new Server(new Config(), offline, silentLog);
+  const config = new Config();
+  config.set("enable-debug-command", "yes");
+  const server = new Server(config, offline, silentLog);
   let received: StreamCommand[] = [];
   let selected = 0;
   server.propagation.addTarget({
