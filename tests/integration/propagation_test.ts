@@ -9,11 +9,10 @@
 
 import assert from "node:assert/strict";
 import { Config } from "../../src/config.ts";
-import type { ServerLog } from "../../src/log.ts";
 import { Client } from "../../src/client.ts";
-import type { Connection, NetAdapter } from "../../src/net/types.ts";
+import type { Connection } from "../../src/net/types.ts";
 import { PROPAGATE_REPL } from "../../src/propagate.ts";
-import { Server } from "../../src/server.ts";
+import { inProcessServer } from "../helpers/in_process.ts";
 import { encodeCommand, RespClient } from "../helpers/resp_client.ts";
 import { startRedis } from "../helpers/servers.ts";
 import {
@@ -553,26 +552,11 @@ class SilentConnection implements Connection {
   setKeepAlive(): void {}
 }
 
-const silentLog: ServerLog = {
-  debug() {},
-  verbose() {},
-  notice() {},
-  warning() {},
-};
-
-const offline: NetAdapter = {
-  runtime: "test",
-  version: "0",
-  listenTcp: () => Promise.reject(new Error("offline")),
-  listenUnix: () => Promise.reject(new Error("offline")),
-  connect: () => Promise.reject(new Error("offline")),
-};
-
 /** redeno in process, its propagation read by a replica-kind target. */
 function redenoSubject(): Subject {
   const config = new Config();
   config.set("enable-debug-command", "yes");
-  const server = new Server(config, offline, silentLog);
+  const server = inProcessServer(config);
   let received: StreamCommand[] = [];
   let selected = 0;
   server.propagation.addTarget({
