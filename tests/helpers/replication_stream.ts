@@ -2,7 +2,8 @@
  * Reads a primary's replication stream the way a replica receives it: the
  * connection sends `PSYNC ? -1` (or `SYNC`), takes the +FULLRESYNC line,
  * skips the RDB payload (`$<len>` or the diskless `$EOF:<mark>` form) and
- * then decodes every command the primary propagates, answering nothing.
+ * then decodes every command the primary propagates, answering nothing
+ * but the REPLCONF ACK a diskless primary waits for before it streams.
  * Arguments are binary strings, one char per byte.
  * @module
  */
@@ -26,20 +27,32 @@ export class ReplicationStream {
   private readonly chunk = new Uint8Array(64 * 1024);
   /** The database the stream last selected. */
   private db = 0;
+  /** Sent while waiting until the first command arrives (diskless sync). */
+  private ack: Uint8Array | undefined;
 
   private constructor(private readonly conn: Deno.Conn) {}
 
   /**
    * Connects to the primary on `port`, performs the full sync handshake
-   * and returns once the RDB payload has been skipped.
+   * and returns once the RDB payload has been skipped. `diskless` first
+   * announces `REPLCONF capa eof`, so a diskless primary may send the
+   * `$EOF:` form.
    */
   static async attach(
     port: number,
     handshake: "psync" | "sync" = "psync",
+    diskless = false,
   ): Promise<ReplicationStream> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     const stream = new ReplicationStream(conn);
     try {
+      if (diskless) {
+        await conn.write(encodeCommand(["REPLCONF", "capa", "eof"]));
+        const reply = await stream.line(true);
+        if (reply !== "+OK") {
+          throw new Error(`REPLCONF capa eof: ${JSON.stringify(reply)}`);
+        }
+      }
       await stream.handshake(handshake);
     } catch (error) {
       conn.close();
@@ -52,11 +65,13 @@ export class ReplicationStream {
     await this.conn.write(
       encodeCommand(kind === "psync" ? ["PSYNC", "?", "-1"] : ["SYNC"]),
     );
+    let offset = "0";
     if (kind === "psync") {
       const line = await this.line(true);
       if (!line.startsWith("+FULLRESYNC ")) {
         throw new Error(`expected +FULLRESYNC, got ${JSON.stringify(line)}`);
       }
+      offset = line.split(" ")[2];
     }
     const header = await this.line(true);
     if (!header.startsWith("$")) {
@@ -71,6 +86,10 @@ export class ReplicationStream {
         const at = this.buffer.indexOf(mark);
         if (at !== -1) {
           this.buffer = this.buffer.slice(at + mark.length);
+          // After a diskless payload the primary streams only once a
+          // REPLCONF ACK comes after it has finished the transfer: repeat
+          // it, as a replica does each second, until the stream starts.
+          this.ack = encodeCommand(["REPLCONF", "ACK", offset]);
           return;
         }
         // Keep the tail that may hold the start of the mark.
@@ -165,12 +184,19 @@ export class ReplicationStream {
         READ_TIMEOUT_MS,
       );
     });
+    const ack = this.ack;
+    const acking = ack === undefined
+      ? undefined
+      : setInterval(() => this.conn.write(ack).catch(() => {}), 100);
+    if (ack !== undefined) this.conn.write(ack).catch(() => {});
     try {
       const n = await Promise.race([this.conn.read(this.chunk), timeout]);
       if (n === null) throw new Error("replication stream closed");
       this.buffer += bytesToBinary(this.chunk.subarray(0, n));
+      this.ack = undefined;
     } finally {
       clearTimeout(timer);
+      clearInterval(acking);
     }
   }
 }

@@ -666,3 +666,30 @@ Deno.test("redeno propagates what redis-server 7.0 propagates", async (t) => {
     await redeno.close();
   }
 });
+
+Deno.test("the stream reader takes SYNC and a diskless full sync", async () => {
+  const server = await startRedis([
+    "--repl-diskless-sync",
+    "yes",
+    "--repl-diskless-sync-delay",
+    "0",
+  ]);
+  const client = await server.connect();
+  const streams: ReplicationStream[] = [];
+  try {
+    await client.call("SET", "before", "x");
+    streams.push(await ReplicationStream.attach(server.port, "sync"));
+    streams.push(await ReplicationStream.attach(server.port, "psync", true));
+    await client.call("SET", "after", "y");
+    for (const stream of streams) {
+      assert.deepEqual(await stream.next(), {
+        db: 0,
+        argv: ["SET", "after", "y"],
+      });
+    }
+  } finally {
+    for (const stream of streams) stream.close();
+    client.close();
+    await server.stop();
+  }
+});
