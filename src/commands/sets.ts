@@ -315,10 +315,11 @@ export function popRandomMembers(
  */
 function propagateSrems(client: Client, key: string, members: string[]): void {
   const propagation = client.server.propagation;
+  propagation.prevent();
+  if (!propagation.active) return;
   for (const member of members) {
     propagation.also(client.db.id, ["SREM", key, member]);
   }
-  propagation.prevent();
 }
 
 function spopWithCount(client: Client, argv: string[]): void {

@@ -183,6 +183,7 @@ function xadd(client: Client, argv: string[]): void {
   }
   client.server.blocking.signalKeyAsReady(client.db, key);
   // Replicas must add the same ID and trim to the same point.
+  if (!client.server.propagation.active) return;
   const propagated = exactTrim(argv, args, stream);
   if (given === null || !given.seqGiven) {
     propagated[args.idIndex] = formatId(id);
@@ -418,6 +419,7 @@ function propagateClaim(
   id: StreamId,
   entry: PendingEntry,
 ): void {
+  if (!client.server.propagation.active) return;
   client.server.propagation.also(client.db.id, [
     "XCLAIM",
     key,
