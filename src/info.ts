@@ -310,9 +310,9 @@ function statsLines(server: Server): string[] {
     "instantaneous_input_repl_kbps:0.00",
     "instantaneous_output_repl_kbps:0.00",
     `rejected_connections:${s.rejectedConnections}`,
-    "sync_full:0",
-    "sync_partial_ok:0",
-    "sync_partial_err:0",
+    `sync_full:${server.primary.syncFull}`,
+    `sync_partial_ok:${server.primary.syncPartialOk}`,
+    `sync_partial_err:${server.primary.syncPartialErr}`,
     `expired_keys:${s.expiredKeys}`,
     "expired_stale_perc:0.00",
     "expired_time_cap_reached_count:0",
@@ -353,26 +353,34 @@ function statsLines(server: Server): string[] {
 
 function replicationLines(server: Server): string[] {
   const replica = server.replica;
+  const primary = server.primary;
   const ids = replica.ids;
-  const backlogSize = server.config.number("repl-backlog-size");
-  const history = ids.backlogFrom === 0
-    ? 0
-    : Math.min(ids.offset - ids.backlogFrom + 1, backlogSize);
-  return [
-    ...(replica.isReplica ? replica.infoLines() : ["role:master"]),
-    "connected_slaves:0",
+  const backlog = primary.backlog;
+  const lines = replica.isReplica ? replica.infoLines() : ["role:master"];
+  lines.push(`connected_slaves:${primary.replicas.size}`);
+  let n = 0;
+  const now = Date.now();
+  for (const link of primary.replicas.values()) {
+    lines.push(
+      `slave${n++}:ip=${
+        primary.addressOf(link)
+      },port=${link.listeningPort},state=${link.state},offset=${link.ackOffset},lag=${
+        Math.floor((now - link.ackTime) / 1000)
+      }`,
+    );
+  }
+  lines.push(
     "master_failover_state:no-failover",
     `master_replid:${ids.replid}`,
     `master_replid2:${ids.replid2}`,
     `master_repl_offset:${ids.offset}`,
     `second_repl_offset:${ids.secondOffset}`,
-    `repl_backlog_active:${ids.backlogFrom === 0 ? 0 : 1}`,
-    `repl_backlog_size:${backlogSize}`,
-    `repl_backlog_first_byte_offset:${
-      ids.backlogFrom === 0 ? 0 : ids.offset - history + 1
-    }`,
-    `repl_backlog_histlen:${history}`,
-  ];
+    `repl_backlog_active:${backlog ? 1 : 0}`,
+    `repl_backlog_size:${server.config.number("repl-backlog-size")}`,
+    `repl_backlog_first_byte_offset:${backlog?.firstByteOffset ?? 0}`,
+    `repl_backlog_histlen:${backlog?.histlen ?? 0}`,
+  );
+  return lines;
 }
 
 function cpuLines(): string[] {

@@ -26,6 +26,7 @@ import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
+import { Primary } from "./replication/primary.ts";
 import { MasterLink } from "./replication/replica.ts";
 import {
   Database,
@@ -142,6 +143,8 @@ export class Server {
   readonly persistence: Persistence = new Persistence(this);
   /** The link to our primary when this server is a replica (src/replication). */
   readonly replica: MasterLink;
+  /** This server's replicas and backlog (src/replication/primary.ts). */
+  readonly primary: Primary = new Primary(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -369,6 +372,7 @@ export class Server {
     this.blocking.forget(client);
     unwatchAllKeys(client);
     forgetClient(client);
+    this.primary.forget(client);
     this.freeFds.push(client.fd);
   }
 
@@ -455,6 +459,7 @@ export class Server {
     updateAccessClock(now);
     this.activeExpire.start(100);
     this.persistence.cron();
+    this.primary.cron(now);
     this.idleCollector.tick(
       this.stats.totalCommands,
       this.stats.expiredKeys,

@@ -100,7 +100,8 @@ export class Persistence {
     return this.server.config.string("dbfilename");
   }
 
-  private writeOptions(): WriteOptions {
+  /** How files (and RDB payloads for replicas) are written, from the config. */
+  writeOptions(): WriteOptions {
     const config = this.server.config;
     const policy = config.string("maxmemory-policy");
     const access: AccessData = policy.endsWith("-lru")
@@ -115,7 +116,8 @@ export class Persistence {
     };
   }
 
-  private aux(): [string, string][] {
+  /** The aux fields a file starts with. */
+  aux(): [string, string][] {
     return auxFields(
       "7.0.15",
       process.memoryUsage().heapUsed,
