@@ -384,6 +384,8 @@ function debug(client: Client, argv: string[]): void {
     debugReload(client, argv.slice(2));
   } else if (sub === "loadaof" && argc === 2) {
     client.server.aof.reload();
+    // The reload changed the dataset, but nothing of it is a write to log.
+    client.server.propagation.prevent();
     out.ok();
   } else if (sub === "digest" && argc === 2) {
     out.simple(digestHex(datasetDigest(client.server.dbs)));

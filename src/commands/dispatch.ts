@@ -325,7 +325,8 @@ export function call(
   server.propagation.commandDone(
     client.db.id,
     argv,
-    server.dirty !== dirtyBefore && fullName !== "exec",
+    // A save lowers the count: like Redis, only a rise is a change.
+    server.dirty > dirtyBefore && fullName !== "exec",
   );
   if (skipReply) {
     client.out.muted = client.replyMode === "off";
