@@ -124,10 +124,14 @@ async function streamState(c: RespClient): Promise<unknown[]> {
   return [
     await c.call("XPENDING", "stream", "grp"),
     await c.call("XINFO", "GROUPS", "stream"),
-    // Without the idle time, which moves with the clock.
-    ((await c.call("XPENDING", "stream", "grp", "-", "+", 10)) as unknown[][])
-      .map(([id, consumer, , count]) => [id, consumer, count]),
+    withoutIdle(await c.call("XPENDING", "stream", "grp", "-", "+", 10)),
   ];
+}
+
+/** XPENDING's extended reply without the idle times, which move with the clock. */
+function withoutIdle(reply: unknown): unknown {
+  if (!Array.isArray(reply)) return reply;
+  return reply.map(([id, consumer, , count]) => [id, consumer, count]);
 }
 
 /** Waits until INFO persistence says no rewrite runs. */
