@@ -216,7 +216,7 @@ export class Client implements ConnectionHandler {
       return;
     }
     // What these replies acknowledge is in the AOF first.
-    this.server.aof.beforeReplies();
+    if (this.server.aof.beforeReplies(this)) return;
     const bytes = this.out.take();
     this.server.stats.netOutputBytes += bytes.length;
     this.server.writesProcessed++;

@@ -26,6 +26,7 @@ import {
   writeSync,
 } from "node:fs";
 import process from "node:process";
+import { setImmediate } from "node:timers";
 import { Client } from "../client.ts";
 import { strerror } from "../config.ts";
 import type { Connection } from "../net/types.ts";
@@ -112,6 +113,9 @@ export class AppendOnlyFile implements PropagationTarget {
   private nextDelayMinutes = 0;
   private nextRewriteTime = 0;
   private rewrite: RunningRewrite | undefined;
+  /** Clients whose replies wait for the next group commit (`always`). */
+  private readonly held = new Set<Client>();
+  private groupCommitQueued = false;
 
   constructor(private readonly server: Server) {}
 
@@ -573,12 +577,33 @@ export class AppendOnlyFile implements PropagationTarget {
   }
 
   /**
-   * Called before any reply is written: the commands those replies
+   * Called before `client`'s replies are written: the commands they
    * acknowledge reach the file first (and the disk, with `always`), as
-   * Redis flushes the AOF in beforeSleep.
+   * Redis flushes the AOF in beforeSleep. True when the replies must wait
+   * for the group commit, which flushes the client again.
    */
-  beforeReplies(): void {
-    if (this.bufferLength !== 0) this.flush();
+  beforeReplies(client: Client): boolean {
+    if (this.bufferLength === 0) return false;
+    if (this.fsyncPolicy !== "always") {
+      this.flush();
+      return false;
+    }
+    // One write and fsync for every client that has written this turn of
+    // the event loop (Redis syncs once per beforeSleep): the replies wait.
+    this.held.add(client);
+    if (!this.groupCommitQueued) {
+      this.groupCommitQueued = true;
+      setImmediate(() => this.groupCommit());
+    }
+    return true;
+  }
+
+  private groupCommit(): void {
+    this.groupCommitQueued = false;
+    this.flush();
+    const clients = [...this.held];
+    this.held.clear();
+    for (const client of clients) client.flush();
   }
 
   /**
