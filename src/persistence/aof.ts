@@ -772,6 +772,31 @@ export class AppendOnlyFile implements PropagationTarget {
     this.server.propagation.removeTarget(this);
   }
 
+  /**
+   * For a replica's full sync: turns the AOF off before the dataset is
+   * replaced (Redis stops it so the load is not logged command by command).
+   * Returns whether it was on, for {@linkcode restartAfterSync}.
+   */
+  stopForSync(): boolean {
+    const wasOn = this.state !== "off";
+    this.stop();
+    return wasOn;
+  }
+
+  /**
+   * After a replica's full sync loaded: turns the AOF back on with a rewrite
+   * of the new dataset, retrying every second until it starts
+   * (restartAOFAfterSYNC).
+   */
+  restartAfterSync(): void {
+    if (this.start() === null) return;
+    this.log(
+      "warning",
+      "Failed enabling the AOF after successful master synchronization! Trying it again in one second.",
+    );
+    setTimeout(() => this.restartAfterSync(), 1000);
+  }
+
   // -------------------------------------------------------------------------
   // Rewriting
 
