@@ -154,6 +154,8 @@ export class Blocking {
             db.peek(key, this.server.now) === undefined
           ) continue;
           if (waiter.kind.serve(waiter.client, key)) this.unblock(waiter);
+          // Each served client's pop reaches replicas as its own unit.
+          this.server.propagation.flush();
         }
       }
     }

@@ -15,6 +15,7 @@
 
 import { Notify } from "./config.ts";
 import { notifyKeyspaceEvent, signalModifiedKey } from "./notify.ts";
+import { deletionOf } from "./propagate.ts";
 import type { Server } from "./server.ts";
 import type { Database } from "./store/keyspace.ts";
 
@@ -28,7 +29,10 @@ import type { Database } from "./store/keyspace.ts";
 export function expireKey(server: Server, db: Database, key: string): boolean {
   if (server.replica.isReplica) return !server.replica.applying;
   db.delete(key);
-  server.propagation.also(db.id, ["DEL", key]);
+  server.propagation.also(
+    db.id,
+    deletionOf(server, "lazyfree-lazy-expire", key),
+  );
   notifyKeyspaceEvent(server, Notify.expired, "expired", key, db.id);
   signalModifiedKey(server, db, key);
   server.stats.expiredKeys++;

@@ -250,7 +250,7 @@ function memoryLines(server: Server): string[] {
     "mem_clients_slaves:0",
     `mem_clients_normal:${clientBuffers}`,
     "mem_cluster_links:0",
-    "mem_aof_buffer:0",
+    `mem_aof_buffer:${server.aof.bufferedBytes}`,
     "mem_allocator:libc",
     "active_defrag_running:0",
     "lazyfree_pending_objects:0",
@@ -260,6 +260,7 @@ function memoryLines(server: Server): string[] {
 
 function persistenceLines(server: Server): string[] {
   const persistence = server.persistence;
+  const aof = server.aof;
   return [
     "loading:0",
     "async_loading:0",
@@ -279,18 +280,26 @@ function persistenceLines(server: Server): string[] {
     "rdb_last_cow_size:0",
     `rdb_last_load_keys_expired:${persistence.lastLoadKeysExpired}`,
     `rdb_last_load_keys_loaded:${persistence.lastLoadKeysLoaded}`,
-    "aof_enabled:0",
-    "aof_rewrite_in_progress:0",
-    "aof_rewrite_scheduled:0",
-    "aof_last_rewrite_time_sec:-1",
-    "aof_current_rewrite_time_sec:-1",
-    "aof_last_bgrewrite_status:ok",
-    "aof_rewrites:0",
-    "aof_rewrites_consecutive_failures:0",
-    "aof_last_write_status:ok",
+    `aof_enabled:${aof.state !== "off" ? 1 : 0}`,
+    `aof_rewrite_in_progress:${aof.rewriteInProgress ? 1 : 0}`,
+    `aof_rewrite_scheduled:${aof.rewriteScheduled ? 1 : 0}`,
+    `aof_last_rewrite_time_sec:${aof.lastRewriteSeconds}`,
+    `aof_current_rewrite_time_sec:${aof.currentRewriteSeconds}`,
+    `aof_last_bgrewrite_status:${aof.lastRewriteOk ? "ok" : "err"}`,
+    `aof_rewrites:${aof.rewrites}`,
+    `aof_rewrites_consecutive_failures:${aof.consecutiveFailures}`,
+    `aof_last_write_status:${aof.lastWriteOk ? "ok" : "err"}`,
     "aof_last_cow_size:0",
     "module_fork_in_progress:0",
     "module_fork_last_cow_size:0",
+    ...(aof.state === "off" ? [] : [
+      `aof_current_size:${aof.currentSize}`,
+      `aof_base_size:${aof.rewriteBaseSize}`,
+      `aof_pending_rewrite:${aof.rewriteScheduled ? 1 : 0}`,
+      `aof_buffer_length:${aof.bufferedBytes}`,
+      `aof_pending_bio_fsync:${aof.fsyncInProgress ? 1 : 0}`,
+      "aof_delayed_fsync:0",
+    ]),
   ];
 }
 

@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { Server } from "./server.ts";
+
 /** Propagation goes to the AOF (Redis's PROPAGATE_AOF). */
 export const PROPAGATE_AOF = 1;
 /** Propagation goes to the replicas (Redis's PROPAGATE_REPL). */
@@ -51,6 +53,7 @@ export class Propagation {
   private queue: QueuedCommand[] = [];
   private replacement: string[] | undefined;
   private prevented = false;
+  private forced = false;
 
   /** Whether anything listens; callers may skip building commands if not. */
   get active(): boolean {
@@ -83,6 +86,14 @@ export class Propagation {
     this.replacement = argv;
   }
 
+  /**
+   * The running command propagates even if it changed nothing
+   * (forceCommandPropagation).
+   */
+  force(): void {
+    this.forced = true;
+  }
+
   /** The running command propagates nothing itself (preventCommandPropagation). */
   prevent(): void {
     this.prevented = true;
@@ -94,11 +105,12 @@ export class Propagation {
    * it, and resets the per-command state for the next one.
    */
   commandDone(db: number, argv: string[], changed: boolean): void {
-    if (changed && !this.prevented) {
+    if ((changed || this.forced) && !this.prevented) {
       this.also(db, this.replacement ?? argv);
     }
     this.replacement = undefined;
     this.prevented = false;
+    this.forced = false;
   }
 
   /** Ends the execution unit: sends the queue to every target (propagatePendingCommands). */
@@ -114,4 +126,16 @@ export class Propagation {
       if (wrap) target.feed(-1, ["EXEC"]);
     }
   }
+}
+
+/**
+ * How Redis propagates the deletion of `key`: DEL, or UNLINK when the
+ * `lazyfree-lazy-*` setting named by `lazyConfig` is on.
+ */
+export function deletionOf(
+  server: Server,
+  lazyConfig: string,
+  key: string,
+): string[] {
+  return [server.config.bool(lazyConfig) ? "UNLINK" : "DEL", key];
 }

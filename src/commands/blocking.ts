@@ -15,6 +15,7 @@ import {
   isListOrMissing,
   type ListEnd,
   listEndArg,
+  listPopForm,
   lookupList,
   moveListElement,
   parseMultiPopArgs,
@@ -30,6 +31,7 @@ import {
   type PopEnd,
   popFromSortedSet,
   replyPopped,
+  zsetPopForm,
 } from "./zsets.ts";
 
 const NOT_FLOAT = "ERR timeout is not a float or out of range";
@@ -72,6 +74,22 @@ function replyNullArray(client: Client): void {
   client.out.nullArray();
 }
 
+/**
+ * Propagates a served pop as the non-blocking command it amounts to (Redis
+ * rewrites BLPOP as LPOP and so on: a replica must not block). Served at
+ * once it replaces the blocking command (`serveNow`); served later it
+ * follows the command that woke it.
+ */
+function propagateServed(receiver: Client, argv: string[]): void {
+  receiver.server.propagation.also(receiver.db.id, argv);
+}
+
+/** Serves `client` at once from `key`; the served form replaces its own. */
+function serveNow(client: Client, kind: WaiterKind, key: string): void {
+  kind.serve(client, key);
+  client.server.propagation.prevent();
+}
+
 /** Blocks `client` on `keys`, or replies as on timeout where it may not block. */
 export function blockOn(
   client: Client,
@@ -94,6 +112,7 @@ function blockingPop(client: Client, argv: string[], end: ListEnd): void {
       const list = readyList(receiver, key);
       if (list === undefined) return false;
       const element = popFromList(receiver, key, list, end, 1)[0];
+      propagateServed(receiver, [end === "left" ? "LPOP" : "RPOP", key]);
       receiver.out.array(2);
       receiver.out.bulk(key);
       receiver.out.bulk(element);
@@ -105,14 +124,18 @@ function blockingPop(client: Client, argv: string[], end: ListEnd): void {
     const list = lookupList(client, key, true);
     if (list === null) return;
     if (list !== undefined) {
-      kind.serve(client, key);
+      serveNow(client, kind, key);
       return;
     }
   }
   blockOn(client, keys, deadline, kind);
 }
 
-/** BLMOVE and BRPOPLPUSH once their arguments are parsed. */
+/**
+ * BLMOVE and BRPOPLPUSH once their arguments are parsed. `servedNowAs` is
+ * what the command propagates when served at once; served later it
+ * propagates as Redis builds it then (LMOVE with lowercase ends).
+ */
 function blockingMove(
   client: Client,
   source: string,
@@ -120,6 +143,7 @@ function blockingMove(
   from: ListEnd,
   to: ListEnd,
   deadline: number,
+  servedNowAs: string[],
 ): void {
   const kind: WaiterKind = {
     serve(receiver, key) {
@@ -133,6 +157,12 @@ function blockingMove(
       }
       receiver.out.bulk(
         moveListElement(receiver, key, list, destination, target, from, to),
+      );
+      propagateServed(
+        receiver,
+        servedNowAs[0] === "LMOVE"
+          ? ["LMOVE", key, destination, from, to]
+          : ["RPOPLPUSH", key, destination],
       );
       return true;
     },
@@ -150,6 +180,7 @@ function blockingMove(
   client.out.bulk(
     moveListElement(client, source, list, destination, target, from, to),
   );
+  client.server.propagation.rewrite(servedNowAs);
 }
 
 function blmove(client: Client, argv: string[]): void {
@@ -159,13 +190,20 @@ function blmove(client: Client, argv: string[]): void {
   if (to === null) return;
   const deadline = timeoutArg(client, argv[5]);
   if (deadline === null) return;
-  blockingMove(client, argv[1], argv[2], from, to, deadline);
+  blockingMove(client, argv[1], argv[2], from, to, deadline, [
+    "LMOVE",
+    ...argv.slice(1, 5),
+  ]);
 }
 
 function brpoplpush(client: Client, argv: string[]): void {
   const deadline = timeoutArg(client, argv[3]);
   if (deadline === null) return;
-  blockingMove(client, argv[1], argv[2], "right", "left", deadline);
+  blockingMove(client, argv[1], argv[2], "right", "left", deadline, [
+    "RPOPLPUSH",
+    argv[1],
+    argv[2],
+  ]);
 }
 
 function blmpop(client: Client, argv: string[]): void {
@@ -178,6 +216,7 @@ function blmpop(client: Client, argv: string[]): void {
       const list = readyList(receiver, key);
       if (list === undefined) return false;
       const popped = popFromList(receiver, key, list, args.end, args.count);
+      propagateServed(receiver, listPopForm(args.end, key, popped.length));
       replyKeyAndElements(receiver, key, popped);
       return true;
     },
@@ -187,7 +226,7 @@ function blmpop(client: Client, argv: string[]): void {
     const list = lookupList(client, key, true);
     if (list === null) return;
     if (list !== undefined) {
-      kind.serve(client, key);
+      serveNow(client, kind, key);
       return;
     }
   }
@@ -208,6 +247,12 @@ function sortedSetWaiter(
     serve(receiver, key) {
       if (!(lookupWrite(receiver, key) instanceof SortedSet)) return false;
       const popped = popFromSortedSet(receiver, key, end, count);
+      propagateServed(
+        receiver,
+        multi
+          ? zsetPopForm(end, key, popped.length)
+          : [end === "min" ? "ZPOPMIN" : "ZPOPMAX", key],
+      );
       const out = receiver.out;
       if (multi) {
         out.array(2);
@@ -233,7 +278,7 @@ function blockingZpop(client: Client, argv: string[], end: PopEnd): void {
   const key = firstSortedSetKey(client, keys);
   if (key === null) return;
   if (key === undefined) return blockOn(client, keys, deadline, kind);
-  kind.serve(client, key);
+  serveNow(client, kind, key);
 }
 
 function bzmpop(client: Client, argv: string[]): void {
@@ -248,7 +293,7 @@ function bzmpop(client: Client, argv: string[]): void {
   const key = firstSortedSetKey(client, keys);
   if (key === null) return;
   if (key === undefined) return blockOn(client, keys, deadline, kind);
-  kind.serve(client, key);
+  serveNow(client, kind, key);
 }
 
 /** Key specs of commands whose keys run from argv[1] to the timeout. */

@@ -160,6 +160,16 @@ function geoadd(client: Client, argv: string[]): void {
     // GEOADD is ZADD underneath in Redis, events included.
     if (added + updated !== 0) keyChanged(client, Notify.zset, "zadd", key);
     client.server.dirty += added + updated;
+    // And propagates as the ZADD it runs, named in lowercase as Redis does.
+    const pairs = scores.flatMap((score, i) => [
+      String(score),
+      argv[index + 3 * i + 2],
+    ]);
+    client.server.propagation.rewrite([
+      "zadd",
+      ...argv.slice(1, index),
+      ...pairs,
+    ]);
   }
   client.out.integer(ch ? added + updated : added);
 }

@@ -277,6 +277,8 @@ function hincrbyfloat(client: Client, argv: string[]): void {
   const hash = found ?? hashOrCreate(client, argv[1])!;
   hash.set(argv[2], result, limitsOf(client));
   keyChanged(client, Notify.hash, "hincrbyfloat", argv[1]);
+  // The sum, not the increment: float rounding may differ where it replays.
+  client.server.propagation.rewrite(["HSET", argv[1], argv[2], result]);
   client.server.dirty++;
   client.out.bulk(result);
 }

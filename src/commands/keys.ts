@@ -17,6 +17,7 @@ import {
 import { touchAllWatchedKeysInDb } from "../multi.ts";
 import { globMatch } from "../util/glob.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
+import { deletionOf } from "../propagate.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
 import {
@@ -405,12 +406,18 @@ export function expireGeneric(
     return;
   }
   // A time already past deletes the key (a DEL, not an expiry event).
+  const propagation = client.server.propagation;
   if (when <= client.server.now) {
     db.delete(key);
     keyChanged(client, Notify.generic, "del", key);
+    propagation.rewrite(deletionOf(client.server, "lazyfree-lazy-expire", key));
   } else {
     db.setExpire(key, when);
     keyChanged(client, Notify.generic, "expire", key);
+    // Relative times replay wrong later: replicas get PEXPIREAT, options kept.
+    if (fullName !== "pexpireat") {
+      propagation.rewrite(["PEXPIREAT", key, String(when), ...argv.slice(3)]);
+    }
   }
   client.server.dirty++;
   client.out.integer(1);

@@ -503,6 +503,18 @@ export function parseMultiPopArgs(
   return { keys, end, count: count === -1 ? 1 : count };
 }
 
+/**
+ * The LPOP or RPOP of `count` elements that a multi-key pop propagates as
+ * (LMPOP and BLMPOP: the replica pops from the key that was chosen).
+ */
+export function listPopForm(
+  end: ListEnd,
+  key: string,
+  count: number,
+): string[] {
+  return [end === "left" ? "LPOP" : "RPOP", key, String(count)];
+}
+
 function lmpop(client: Client, argv: string[]): void {
   const args = parseMultiPopArgs(client, argv, 1);
   if (args === null) return;
@@ -511,6 +523,9 @@ function lmpop(client: Client, argv: string[]): void {
     if (list === null) return;
     if (list === undefined) continue;
     const popped = popFromList(client, key, list, args.end, args.count);
+    client.server.propagation.rewrite(
+      listPopForm(args.end, key, popped.length),
+    );
     return replyKeyAndElements(client, key, popped);
   }
   client.out.nullArray();

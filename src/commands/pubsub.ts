@@ -14,6 +14,7 @@ import {
   unsubscribe,
   unsubscribeAll,
 } from "../pubsub.ts";
+import { PROPAGATE_REPL } from "../propagate.ts";
 import { globMatch } from "../util/glob.ts";
 import { type CommandSpec, keysAt } from "./table.ts";
 
@@ -50,12 +51,22 @@ function unsubscriber(kind: SubscriptionKind) {
   };
 }
 
+/**
+ * PUBLISH and SPUBLISH reach the replicas' subscribers too, but are no
+ * change to the dataset: replicas only, never the AOF (PROPAGATE_REPL).
+ */
+function propagateToReplicas(client: Client, argv: string[]): void {
+  client.server.propagation.also(client.db.id, argv, PROPAGATE_REPL);
+}
+
 function publishCommand(client: Client, argv: string[]): void {
   client.out.integer(publish(client.server, argv[1], argv[2]));
+  propagateToReplicas(client, argv);
 }
 
 function spublish(client: Client, argv: string[]): void {
   client.out.integer(publishShard(client.server, argv[1], argv[2]));
+  propagateToReplicas(client, argv);
 }
 
 /** CHANNELS / SHARDCHANNELS: active names matching the optional pattern. */

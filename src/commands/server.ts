@@ -33,6 +33,8 @@ function flushdb(client: Client, argv: string[]): void {
   if (!flushMode(client, argv)) return;
   touchAllWatchedKeysInDb(client.server, client.db, undefined);
   client.server.dirty += client.db.size;
+  // Emptying an empty database still propagates, as Redis forces it.
+  client.server.propagation.force();
   client.db.clear();
   client.out.ok();
 }

@@ -237,6 +237,8 @@ export function popRandomMember(
     notify(client, Notify.generic, "del", key);
   }
   signalKey(client, key);
+  // The member chosen, as the replay must remove the same one.
+  client.server.propagation.rewrite(["SREM", key, member]);
   client.server.dirty++;
   return member;
 }
@@ -272,10 +274,13 @@ export function popRandomMembers(
   client.server.dirty += Math.min(count, size);
   notify(client, Notify.set, "spop", key);
   signalKey(client, key);
+  const propagation = client.server.propagation;
   if (count >= size) {
     // Redis replies the whole set through SUNION of the key alone.
     client.db.delete(key);
     notify(client, Notify.generic, "del", key);
+    // Always DEL, whatever lazyfree-lazy-server-del says (as Redis 7.0).
+    propagation.rewrite(["DEL", key]);
     return [...buildSet(client, set.members()).members()];
   }
   const popped: string[] = [];
@@ -286,6 +291,7 @@ export function popRandomMembers(
       set.delete(member);
       popped.push(member);
     }
+    propagateSrems(client, key, popped);
     return popped;
   }
   // Few members stay: move those into a new set and hand out the old one.
@@ -299,7 +305,21 @@ export function popRandomMembers(
   }
   popped.push(...set.members());
   client.db.overwrite(key, rest!);
+  propagateSrems(client, key, popped);
   return popped;
+}
+
+/**
+ * Propagates the members SPOP removed as one SREM each, as Redis 7.0 does
+ * (the unit's MULTI/EXEC keeps them atomic).
+ */
+function propagateSrems(client: Client, key: string, members: string[]): void {
+  const propagation = client.server.propagation;
+  propagation.prevent();
+  if (!propagation.active) return;
+  for (const member of members) {
+    propagation.also(client.db.id, ["SREM", key, member]);
+  }
 }
 
 function spopWithCount(client: Client, argv: string[]): void {

@@ -119,6 +119,8 @@ export interface AddTrimArgs {
   id: ParsedId | null;
   /** argv index of the ID (XADD) or past the options (XTRIM). */
   idIndex: number;
+  /** argv index of the MAXLEN/MINID threshold (-1 without a strategy). */
+  thresholdIndex: number;
 }
 
 /**
@@ -139,6 +141,7 @@ export function parseAddTrimArgs(
   let limitGiven = false;
   let noMkStream = false;
   let id: ParsedId | null = null;
+  let thresholdIndex = -1;
   let i = 2;
   const incompatible =
     "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
@@ -157,6 +160,7 @@ export function parseAddTrimArgs(
         approx = true;
         i++;
       } else if (more >= 2 && next === "=") i++;
+      thresholdIndex = i + 1;
       if (isKeyword(opt, "maxlen")) {
         const n = longLongArg(client, argv[i + 1]);
         if (n === null) return null;
@@ -220,5 +224,5 @@ export function parseAddTrimArgs(
   const trim: TrimSpec | null = strategy === null
     ? null
     : { strategy, maxlen, minid, approx, limit };
-  return { trim, noMkStream, id, idIndex: i };
+  return { trim, noMkStream, id, idIndex: i, thresholdIndex };
 }

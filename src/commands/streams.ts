@@ -34,6 +34,7 @@ import {
 import { parseInt64 } from "../util/numbers.ts";
 import { blockOn } from "./blocking.ts";
 import {
+  type AddTrimArgs,
   longLongArg,
   parseAddTrimArgs,
   parseStreamId,
@@ -181,6 +182,33 @@ function xadd(client: Client, argv: string[]): void {
     notify(client, key, "xtrim");
   }
   client.server.blocking.signalKeyAsReady(client.db, key);
+  // Replicas must add the same ID and trim to the same point.
+  if (!client.server.propagation.active) return;
+  const propagated = exactTrim(argv, args, stream);
+  if (given === null || !given.seqGiven) {
+    propagated[args.idIndex] = formatId(id);
+  }
+  client.server.propagation.rewrite(propagated);
+}
+
+/**
+ * `argv` with an approximate trim made exact, as Redis propagates it:
+ * `~` becomes `=` and the threshold where this trim stopped (the stream's
+ * length for MAXLEN, its first ID for MINID), since a replica's nodes may
+ * be cut elsewhere. LIMIT stays as given.
+ */
+function exactTrim(
+  argv: string[],
+  args: AddTrimArgs,
+  stream: StreamValue,
+): string[] {
+  const out = [...argv];
+  if (args.trim === null || !args.trim.approx) return out;
+  out[args.thresholdIndex - 1] = "=";
+  out[args.thresholdIndex] = args.trim.strategy === "maxlen"
+    ? String(stream.length)
+    : formatId(stream.firstId);
+  return out;
 }
 
 /** The ID XADD gives a new entry (streamAppendItem), or null when none fits. */
@@ -276,6 +304,7 @@ function xtrim(client: Client, argv: string[]): void {
     notify(client, argv[1], "xtrim");
     signalModifiedKey(client.server, client.db, argv[1]);
     client.server.dirty += deleted;
+    client.server.propagation.rewrite(exactTrim(argv, args, stream));
   }
   client.out.integer(deleted);
 }
@@ -377,8 +406,59 @@ function consumerFor(
     createConsumer(client, group, name, key)!;
 }
 
+/**
+ * Propagates a pending entry's new state as the XCLAIM that recreates it
+ * on a replica (streamPropagateXCLAIM): owner, delivery time and count,
+ * and the group's last ID. Group reads and claims propagate this instead
+ * of themselves.
+ */
+function propagateClaim(
+  client: Client,
+  key: string,
+  group: ConsumerGroup,
+  id: StreamId,
+  entry: PendingEntry,
+): void {
+  if (!client.server.propagation.active) return;
+  client.server.propagation.also(client.db.id, [
+    "XCLAIM",
+    key,
+    group.name,
+    entry.consumer?.name ?? "",
+    "0",
+    formatId(id),
+    "TIME",
+    String(entry.deliveryTime),
+    "RETRYCOUNT",
+    String(entry.deliveryCount),
+    "FORCE",
+    "JUSTID",
+    "LASTID",
+    formatId(group.lastId),
+  ]);
+}
+
+/** Propagates the group's last ID and read counter (streamPropagateGroupID). */
+function propagateGroupId(
+  client: Client,
+  key: string,
+  group: ConsumerGroup,
+): void {
+  client.server.propagation.also(client.db.id, [
+    "XGROUP",
+    "SETID",
+    key,
+    group.name,
+    formatId(group.lastId),
+    "ENTRIESREAD",
+    String(group.entriesRead),
+  ]);
+}
+
 /** How a group read delivers. */
 interface GroupDelivery {
+  /** The stream's key, named in what the read propagates. */
+  key: string;
   group: ConsumerGroup;
   consumer: Consumer;
   noack: boolean;
@@ -401,27 +481,27 @@ function replyNewEntries(
     : collectRange(stream, start, MAX_ID, count, false);
   replyEntries(client, entries);
   if (delivery === null) return;
-  const { group, consumer, noack } = delivery;
+  const { key, group, consumer, noack } = delivery;
   const now = client.server.now;
   for (const [id] of entries) {
     stream.advanceGroup(group, id);
     if (noack) continue;
-    const existing = group.pending.get(id);
-    if (existing === undefined) {
-      group.addPending(
-        id,
-        { deliveryTime: Date.now(), deliveryCount: 1, consumer },
-        consumer,
-      );
+    let entry = group.pending.get(id);
+    if (entry === undefined) {
+      entry = { deliveryTime: Date.now(), deliveryCount: 1, consumer };
+      group.addPending(id, entry, consumer);
     } else {
       // XGROUP SETID moved the group back: the entry changes owner.
-      existing.consumer?.pending.delete(id);
-      existing.consumer = consumer;
-      existing.deliveryTime = now;
-      existing.deliveryCount = 1;
-      consumer.pending.set(id, existing);
+      entry.consumer?.pending.delete(id);
+      entry.consumer = consumer;
+      entry.deliveryTime = now;
+      entry.deliveryCount = 1;
+      consumer.pending.set(id, entry);
     }
+    propagateClaim(client, key, group, id, entry);
   }
+  // Without a PEL no XCLAIM carries the group's new last ID.
+  if (noack && entries.length !== 0) propagateGroupId(client, key, group);
 }
 
 /** A consumer's history from `after` (streamReplyWithRangeFromConsumerPEL). */
@@ -648,6 +728,7 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
         replyHistory(client, stream, starts[n], args.count, consumer);
       } else {
         replyNewEntries(client, stream, starts[n], args.count, {
+          key,
           group,
           consumer,
           noack: args.noack,
@@ -655,6 +736,8 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
       }
       client.server.dirty++;
     }
+    // A group read propagates as the claims and group moves it made.
+    if (groupName !== null) client.server.propagation.prevent();
     return;
   }
   if (args.deadline === -1) {
@@ -706,6 +789,7 @@ function streamWaiter(
       } else out.map(1);
       out.bulk(key);
       const delivery = group === undefined ? null : {
+        key,
         group,
         consumer: consumerFor(receiver, group, args.consumer, key),
         noack: args.noack,
@@ -912,8 +996,10 @@ function xclaim(client: Client, argv: string[]): void {
       return;
     }
   }
+  let propagateLastId = false;
   if (compareIds(lastId, group.lastId) > 0) {
     group.lastId = lastId;
+    propagateLastId = true;
     client.server.dirty++;
   }
   if (deliveryTime === -1 || deliveryTime < 0 || deliveryTime > now) {
@@ -926,6 +1012,9 @@ function xclaim(client: Client, argv: string[]): void {
     const fields = stream.get(id);
     if (fields === undefined) {
       if (entry !== undefined) {
+        // The replica drops it the same way: its claim finds no entry.
+        propagateClaim(client, key, group, id, entry);
+        propagateLastId = false;
         group.removePending(id);
         client.server.dirty++;
       }
@@ -944,9 +1033,13 @@ function xclaim(client: Client, argv: string[]): void {
     if (retryCount >= 0) entry.deliveryCount = retryCount;
     else if (!justId) entry.deliveryCount++;
     assignPending(group, id, entry, consumer);
+    propagateClaim(client, key, group, id, entry);
+    propagateLastId = false;
     claimed.push([id, fields]);
     client.server.dirty++;
   }
+  if (propagateLastId) propagateGroupId(client, key, group);
+  client.server.propagation.prevent();
   client.out.array(claimed.length);
   for (const [id, fields] of claimed) {
     if (justId) replyId(client, id);
@@ -1001,6 +1094,7 @@ function xautoclaim(client: Client, argv: string[]): void {
     const entry = pel.valueAt(i);
     const fields = stream.get(id);
     if (fields === undefined) {
+      propagateClaim(client, key, group, id, entry);
       group.removePending(id);
       client.server.dirty++;
       deleted.push(id);
@@ -1013,11 +1107,14 @@ function xautoclaim(client: Client, argv: string[]): void {
     entry.deliveryTime = now;
     if (!justId) entry.deliveryCount++;
     assignPending(group, id, entry, consumer);
+    propagateClaim(client, key, group, id, entry);
     claimed.push([id, fields]);
     count--;
     client.server.dirty++;
   }
   const out = client.out;
+  // Propagated as the claims it made (XCLAIMs), not as itself.
+  client.server.propagation.prevent();
   out.array(3);
   replyId(client, i < pel.size ? pel.idAt(i) : MIN_ID);
   out.array(claimed.length);

@@ -20,6 +20,7 @@ import {
   parseLongDouble,
 } from "../util/long_double.ts";
 import { parseInt64, parseInteger } from "../util/numbers.ts";
+import { deletionOf } from "../propagate.ts";
 import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
 import {
   Errors,
@@ -197,6 +198,8 @@ function set(client: Client, argv: string[]): void {
   if (at !== -1) {
     db.setExpire(key, at);
     notify(client, Notify.generic, "expire", key);
+    // A relative expiry replays wrong later: replicas get the absolute time.
+    if (options.unit !== "pxat") propagateSetPxat(client, key, argv[2], at);
   }
   client.server.dirty++;
   if (!options.get) client.out.ok();
@@ -225,8 +228,19 @@ function setWithExpiry(
   keyChanged(client, Notify.string, "set", argv[1]);
   client.db.setExpire(argv[1], at);
   notify(client, Notify.generic, "expire", argv[1]);
+  propagateSetPxat(client, argv[1], argv[3], at);
   client.server.dirty++;
   client.out.ok();
+}
+
+/** Propagates a SET with an expiry as Redis does: `SET key value PXAT ms`. */
+function propagateSetPxat(
+  client: Client,
+  key: string,
+  value: string,
+  at: number,
+): void {
+  client.server.propagation.rewrite(["SET", key, value, "PXAT", String(at)]);
 }
 
 function getex(client: Client, argv: string[]): void {
@@ -251,16 +265,21 @@ function getex(client: Client, argv: string[]): void {
   replyStringValue(client, value);
   const db = client.db;
   const absolute = options.unit === "exat" || options.unit === "pxat";
+  // Propagated as the key change it made, not as GETEX.
+  const propagation = client.server.propagation;
   if (absolute && at <= client.server.now) {
     db.delete(key);
     keyChanged(client, Notify.generic, "del", key);
+    propagation.rewrite(deletionOf(client.server, "lazyfree-lazy-expire", key));
     client.server.dirty++;
   } else if (at !== -1) {
     db.setExpire(key, at);
     keyChanged(client, Notify.generic, "expire", key);
+    propagation.rewrite(["PEXPIREAT", key, String(at)]);
     client.server.dirty++;
   } else if (options.persist && db.persist(key)) {
     keyChanged(client, Notify.generic, "persist", key);
+    propagation.rewrite(["PERSIST", key]);
     client.server.dirty++;
   }
 }
@@ -278,6 +297,9 @@ function getdel(client: Client, argv: string[]): void {
   replyStringValue(client, value);
   client.db.delete(argv[1]);
   keyChanged(client, Notify.generic, "del", argv[1]);
+  client.server.propagation.rewrite(
+    deletionOf(client.server, "lazyfree-lazy-user-del", argv[1]),
+  );
   client.server.dirty++;
 }
 
@@ -285,6 +307,7 @@ function getset(client: Client, argv: string[]): void {
   if (!replyString(client, argv[1])) return;
   client.db.set(argv[1], argv[2]);
   keyChanged(client, Notify.string, "set", argv[1]);
+  client.server.propagation.rewrite(["SET", argv[1], argv[2]]);
   client.server.dirty++;
 }
 
@@ -505,6 +528,8 @@ function incrbyfloat(client: Client, argv: string[]): void {
   if (found === undefined) client.db.set(key, value);
   else client.db.overwrite(key, value);
   keyChanged(client, Notify.string, "incrbyfloat", key);
+  // The sum, not the increment: float rounding may differ where it replays.
+  client.server.propagation.rewrite(["SET", key, text, "KEEPTTL"]);
   client.server.dirty++;
   client.out.bulk(text);
 }

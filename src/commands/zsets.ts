@@ -866,6 +866,18 @@ export function numkeysArg(
   return n;
 }
 
+/**
+ * The ZPOPMIN or ZPOPMAX of `count` members that a multi-key pop propagates
+ * as (ZMPOP and BZMPOP: the replica pops from the key that was chosen).
+ */
+export function zsetPopForm(
+  end: PopEnd,
+  key: string,
+  count: number,
+): string[] {
+  return [end === "min" ? "ZPOPMIN" : "ZPOPMAX", key, String(count)];
+}
+
 function zmpop(client: Client, argv: string[]): void {
   const numkeys = numkeysArg(client, argv, 1);
   if (numkeys === null) return;
@@ -878,6 +890,9 @@ function zmpop(client: Client, argv: string[]): void {
     return;
   }
   const popped = popFromSortedSet(client, key, options.end, options.count);
+  client.server.propagation.rewrite(
+    zsetPopForm(options.end, key, popped.length),
+  );
   client.out.array(2);
   client.out.bulk(key);
   replyPopped(client, popped, true);

@@ -7,11 +7,9 @@
 
 import assert from "node:assert/strict";
 import { binaryToBytes, bytesToBinary } from "../../src/protocol/binary.ts";
-import { Config } from "../../src/config.ts";
-import type { ServerLog } from "../../src/log.ts";
 import { Client } from "../../src/client.ts";
-import type { Connection, NetAdapter } from "../../src/net/types.ts";
-import { Server } from "../../src/server.ts";
+import type { Connection } from "../../src/net/types.ts";
+import { inProcessServer } from "../helpers/in_process.ts";
 import { encodeCommand } from "../helpers/resp_client.ts";
 import { startRedeno } from "../helpers/servers.ts";
 
@@ -65,25 +63,9 @@ class RecordingConnection implements Connection {
   setKeepAlive(): void {}
 }
 
-const silentLog: ServerLog = {
-  debug() {},
-  verbose() {},
-  notice() {},
-  warning() {},
-};
-
-/** An adapter for a server that is never started: nothing listens or dials. */
-const offline: NetAdapter = {
-  runtime: "test",
-  version: "0",
-  listenTcp: () => Promise.reject(new Error("offline")),
-  listenUnix: () => Promise.reject(new Error("offline")),
-  connect: () => Promise.reject(new Error("offline")),
-};
-
 Deno.test("commands from one read are answered with exactly one write", () => {
   // In process, so the writes themselves can be counted; TCP cannot show them.
-  const server = new Server(new Config(), offline, silentLog);
+  const server = inProcessServer();
   const conn = new RecordingConnection();
   const client = new Client(server, conn);
   client.data(binaryToBytes(PING.repeat(100)));
