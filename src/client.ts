@@ -215,6 +215,8 @@ export class Client implements ConnectionHandler {
       if (this.closeAfterReply) this.close();
       return;
     }
+    // What these replies acknowledge is in the AOF first.
+    if (this.server.aof.beforeReplies(this)) return;
     const bytes = this.out.take();
     this.server.stats.netOutputBytes += bytes.length;
     this.server.writesProcessed++;

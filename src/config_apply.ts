@@ -37,6 +37,13 @@ export function installConfigHooks(server: Server): void {
     );
     return null;
   });
+  config.onApply(["appendonly"], () => {
+    if (!config.bool("appendonly")) {
+      server.aof.stop();
+      return null;
+    }
+    return server.aof.start();
+  });
   // Listening is asynchronous here, so the reply comes first; if the new
   // port or addresses cannot be bound, the old ones stay and so do the
   // values CONFIG GET shows.

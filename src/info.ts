@@ -250,7 +250,7 @@ function memoryLines(server: Server): string[] {
     "mem_clients_slaves:0",
     `mem_clients_normal:${clientBuffers}`,
     "mem_cluster_links:0",
-    "mem_aof_buffer:0",
+    `mem_aof_buffer:${server.aof.bufferedBytes}`,
     "mem_allocator:libc",
     "active_defrag_running:0",
     "lazyfree_pending_objects:0",
@@ -260,6 +260,7 @@ function memoryLines(server: Server): string[] {
 
 function persistenceLines(server: Server): string[] {
   const persistence = server.persistence;
+  const aof = server.aof;
   return [
     "loading:0",
     "async_loading:0",
@@ -279,18 +280,26 @@ function persistenceLines(server: Server): string[] {
     "rdb_last_cow_size:0",
     `rdb_last_load_keys_expired:${persistence.lastLoadKeysExpired}`,
     `rdb_last_load_keys_loaded:${persistence.lastLoadKeysLoaded}`,
-    "aof_enabled:0",
-    "aof_rewrite_in_progress:0",
-    "aof_rewrite_scheduled:0",
-    "aof_last_rewrite_time_sec:-1",
-    "aof_current_rewrite_time_sec:-1",
-    "aof_last_bgrewrite_status:ok",
-    "aof_rewrites:0",
-    "aof_rewrites_consecutive_failures:0",
-    "aof_last_write_status:ok",
+    `aof_enabled:${aof.state !== "off" ? 1 : 0}`,
+    `aof_rewrite_in_progress:${aof.rewriteInProgress ? 1 : 0}`,
+    `aof_rewrite_scheduled:${aof.rewriteScheduled ? 1 : 0}`,
+    `aof_last_rewrite_time_sec:${aof.lastRewriteSeconds}`,
+    `aof_current_rewrite_time_sec:${aof.currentRewriteSeconds}`,
+    `aof_last_bgrewrite_status:${aof.lastRewriteOk ? "ok" : "err"}`,
+    `aof_rewrites:${aof.rewrites}`,
+    `aof_rewrites_consecutive_failures:${aof.consecutiveFailures}`,
+    `aof_last_write_status:${aof.lastWriteOk ? "ok" : "err"}`,
     "aof_last_cow_size:0",
     "module_fork_in_progress:0",
     "module_fork_last_cow_size:0",
+    ...(aof.state === "off" ? [] : [
+      `aof_current_size:${aof.currentSize}`,
+      `aof_base_size:${aof.rewriteBaseSize}`,
+      `aof_pending_rewrite:${aof.rewriteScheduled ? 1 : 0}`,
+      `aof_buffer_length:${aof.bufferedBytes}`,
+      `aof_pending_bio_fsync:${aof.fsyncInProgress ? 1 : 0}`,
+      "aof_delayed_fsync:0",
+    ]),
   ];
 }
 
@@ -310,9 +319,9 @@ function statsLines(server: Server): string[] {
     "instantaneous_input_repl_kbps:0.00",
     "instantaneous_output_repl_kbps:0.00",
     `rejected_connections:${s.rejectedConnections}`,
-    "sync_full:0",
-    "sync_partial_ok:0",
-    "sync_partial_err:0",
+    `sync_full:${server.primary.syncFull}`,
+    `sync_partial_ok:${server.primary.syncPartialOk}`,
+    `sync_partial_err:${server.primary.syncPartialErr}`,
     `expired_keys:${s.expiredKeys}`,
     "expired_stale_perc:0.00",
     "expired_time_cap_reached_count:0",
@@ -353,26 +362,34 @@ function statsLines(server: Server): string[] {
 
 function replicationLines(server: Server): string[] {
   const replica = server.replica;
+  const primary = server.primary;
   const ids = replica.ids;
-  const backlogSize = server.config.number("repl-backlog-size");
-  const history = ids.backlogFrom === 0
-    ? 0
-    : Math.min(ids.offset - ids.backlogFrom + 1, backlogSize);
-  return [
-    ...(replica.isReplica ? replica.infoLines() : ["role:master"]),
-    "connected_slaves:0",
+  const backlog = primary.backlog;
+  const lines = replica.isReplica ? replica.infoLines() : ["role:master"];
+  lines.push(`connected_slaves:${primary.replicas.size}`);
+  let n = 0;
+  const now = Date.now();
+  for (const link of primary.replicas.values()) {
+    lines.push(
+      `slave${n++}:ip=${
+        primary.addressOf(link)
+      },port=${link.listeningPort},state=${link.state},offset=${link.ackOffset},lag=${
+        Math.floor((now - link.ackTime) / 1000)
+      }`,
+    );
+  }
+  lines.push(
     "master_failover_state:no-failover",
     `master_replid:${ids.replid}`,
     `master_replid2:${ids.replid2}`,
     `master_repl_offset:${ids.offset}`,
     `second_repl_offset:${ids.secondOffset}`,
-    `repl_backlog_active:${ids.backlogFrom === 0 ? 0 : 1}`,
-    `repl_backlog_size:${backlogSize}`,
-    `repl_backlog_first_byte_offset:${
-      ids.backlogFrom === 0 ? 0 : ids.offset - history + 1
-    }`,
-    `repl_backlog_histlen:${history}`,
-  ];
+    `repl_backlog_active:${backlog ? 1 : 0}`,
+    `repl_backlog_size:${server.config.number("repl-backlog-size")}`,
+    `repl_backlog_first_byte_offset:${backlog?.firstByteOffset ?? 0}`,
+    `repl_backlog_histlen:${backlog?.histlen ?? 0}`,
+  );
+  return lines;
 }
 
 function cpuLines(): string[] {

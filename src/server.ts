@@ -24,8 +24,10 @@ import type { RequestLimits } from "./protocol/decoder.ts";
 import { type CommandStats, Stats } from "./stats.ts";
 import { IdleCollector } from "./util/gc.ts";
 import { ActiveExpireCycle, expireKey } from "./expire.ts";
+import { AppendOnlyFile } from "./persistence/aof.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
+import { Primary } from "./replication/primary.ts";
 import { MasterLink } from "./replication/replica.ts";
 import {
   Database,
@@ -140,8 +142,12 @@ export class Server {
   readonly propagation: Propagation = new Propagation();
   /** RDB saving and loading (src/persistence). */
   readonly persistence: Persistence = new Persistence(this);
+  /** The append-only file (src/persistence/aof.ts). */
+  readonly aof: AppendOnlyFile = new AppendOnlyFile(this);
   /** The link to our primary when this server is a replica (src/replication). */
   readonly replica: MasterLink;
+  /** This server's replicas and backlog (src/replication/primary.ts). */
+  readonly primary: Primary = new Primary(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
   /** Ports the server listens on. */
@@ -223,7 +229,11 @@ export class Server {
 
   /** Binds the configured addresses and starts housekeeping. */
   async start(): Promise<void> {
-    this.persistence.loadAtStart();
+    // With appendonly yes the AOF is the dataset and the RDB is not read.
+    this.aof.loadManifestFromDisk();
+    if (this.config.bool("appendonly")) this.aof.loadAtStart();
+    else this.persistence.loadAtStart();
+    this.aof.openAtStart();
     const port = this.config.number("port");
     if (port !== 0 || this.config.string("unixsocket") === "") {
       this.listeners.push(...await this.listenTcp(port));
@@ -369,6 +379,7 @@ export class Server {
     this.blocking.forget(client);
     unwatchAllKeys(client);
     forgetClient(client);
+    this.primary.forget(client);
     this.freeFds.push(client.fd);
   }
 
@@ -455,6 +466,8 @@ export class Server {
     updateAccessClock(now);
     this.activeExpire.start(100);
     this.persistence.cron();
+    this.primary.cron(now);
+    this.aof.cron();
     this.idleCollector.tick(
       this.stats.totalCommands,
       this.stats.expiredKeys,
@@ -474,6 +487,21 @@ export class Server {
     if (cause) this.log.warning(`${cause}...`);
     this.log.warning("User requested shutdown...");
     this.persistence.abortBackgroundSave();
+    if (this.aof.state === "wait_rewrite") {
+      if (!force) {
+        this.log.warning("Writing initial AOF, can't exit.");
+        return false;
+      }
+      this.log.warning("Writing initial AOF. Exit anyway.");
+    }
+    if (this.aof.rewriteInProgress) {
+      this.log.warning("There is a child rewriting the AOF. Killing it!");
+      this.aof.killRewrite();
+    }
+    if (this.aof.state !== "off") {
+      this.log.notice("Calling fsync() on the AOF file.");
+      this.aof.flushAndSync();
+    }
     if (save ?? this.persistence.savePoints().length > 0) {
       this.log.notice("Saving the final RDB snapshot before exiting.");
       if (!this.persistence.saveSync() && !force) {

@@ -127,6 +127,19 @@ function deniedOnDiskError(
       false);
 }
 
+/**
+ * Why writes are refused, or null (writeCommandsDeniedByDiskError): a failed
+ * background save first, then a failed AOF write.
+ */
+function diskErrorMessage(server: Server): string | null {
+  if (server.persistence.writesDenied()) return MISCONF;
+  const aof = server.aof;
+  if (aof.state !== "off" && !aof.lastWriteOk) {
+    return `MISCONF Errors writing to the AOF file: ${aof.lastWriteError}`;
+  }
+  return null;
+}
+
 /** Runs one command from `client`. */
 export function execute(server: Server, client: Client, argv: string[]): void {
   const found = lookup(server, client, argv);
@@ -179,12 +192,14 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     return;
   }
   if (
-    !server.persistence.lastBgsaveOk &&
-    deniedOnDiskError(client, spec, fullName) &&
-    server.persistence.writesDenied()
+    (!server.persistence.lastBgsaveOk || !server.aof.lastWriteOk) &&
+    deniedOnDiskError(client, spec, fullName)
   ) {
-    reject(server, client, MISCONF, fullName);
-    return;
+    const message = diskErrorMessage(server);
+    if (message !== null) {
+      reject(server, client, message, fullName);
+      return;
+    }
   }
   if (
     client.protover === 2 && client.subscriptions.total > 0 &&
@@ -290,8 +305,8 @@ export function call(
   }
   const skipReply = client.replyMode !== "on";
   if (skipReply) client.out.muted = true;
-  if (server.persistence.bgsaveInProgress && spec.flags.includes("write")) {
-    // A running BGSAVE keeps these keys as they are before the handler
+  if (server.persistence.snapshotting && spec.flags.includes("write")) {
+    // A running BGSAVE or AOF rewrite keeps these keys as they are before the handler
     // changes them in place (src/persistence/snapshot.ts).
     for (const ref of commandKeys(spec, argv)) {
       server.persistence.beforeChange(client.db, argv[ref.pos]);
@@ -311,7 +326,8 @@ export function call(
   server.propagation.commandDone(
     client.db.id,
     argv,
-    server.dirty !== dirtyBefore && fullName !== "exec",
+    // A save lowers the count: like Redis, only a rise is a change.
+    server.dirty > dirtyBefore && fullName !== "exec",
   );
   if (skipReply) {
     client.out.muted = client.replyMode === "off";

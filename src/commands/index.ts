@@ -19,6 +19,7 @@ import { objectCommands } from "./object.ts";
 import { persistenceCommands } from "./persistence.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { replicaofCommands } from "./replicaof.ts";
+import { replicationCommands } from "./replication.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
@@ -36,6 +37,7 @@ export function buildCommandTable(): CommandTable {
   table.register(serverCommands);
   table.register(debugCommands);
   table.register(replicaofCommands);
+  table.register(replicationCommands);
   table.register(keyCommands);
   table.register(objectCommands);
   table.register(stringCommands);

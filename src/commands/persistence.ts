@@ -36,9 +36,25 @@ function bgsave(client: Client, argv: string[]): void {
     client.out.error(Errors.syntax);
     return;
   }
-  const error = client.server.persistence.startBackgroundSave();
+  const persistence = client.server.persistence;
+  if (
+    client.server.aof.rewriteInProgress && !persistence.bgsaveInProgress &&
+    (argv.length === 2 || client.server.inExec)
+  ) {
+    // BGSAVE SCHEDULE waits for the rewrite, as for Redis's AOF child.
+    persistence.bgsaveScheduled = true;
+    client.out.simple("Background saving scheduled");
+    return;
+  }
+  const error = persistence.startBackgroundSave();
   if (error === null) client.out.simple("Background saving started");
   else client.out.error(`ERR ${error}`.trimEnd());
+}
+
+function bgrewriteaof(client: Client): void {
+  const { ok, text } = client.server.aof.backgroundRewriteCommand();
+  if (ok) client.out.simple(text);
+  else client.out.error(text);
 }
 
 function lastsave(client: Client): void {
@@ -168,6 +184,18 @@ export const persistenceCommands: CommandSpec[] = [
     group: "server",
     history: [["3.2.2", "Added the `SCHEDULE` option."]],
     handler: bgsave,
+  },
+  {
+    name: "bgrewriteaof",
+    arity: 1,
+    flags: ["admin", "noscript", "no_async_loading"],
+    acl: [],
+    keySpecs: [],
+    summary: "Asynchronously rewrites the append-only file to disk.",
+    complexity: "O(1)",
+    since: "1.0.0",
+    group: "server",
+    handler: bgrewriteaof,
   },
   {
     name: "lastsave",

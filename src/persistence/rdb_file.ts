@@ -183,6 +183,8 @@ export interface LoadResult {
   keysExpired: number;
   /** Aux fields, by name. */
   aux: Map<string, string>;
+  /** Offset just past the file (past the checksum): an AOF's tail starts there. */
+  end: number;
 }
 
 /** How a file is loaded. */
@@ -216,7 +218,12 @@ export function loadRdb(
   }
   const dec = new RdbDecoder(bytes);
   dec.pos = 9;
-  const result: LoadResult = { keysLoaded: 0, keysExpired: 0, aux: new Map() };
+  const result: LoadResult = {
+    keysLoaded: 0,
+    keysExpired: 0,
+    aux: new Map(),
+    end: 0,
+  };
   let db = dbs[0];
   let expireAt = -1;
   let idle = -1;
@@ -291,8 +298,10 @@ export function loadRdb(
     if (keyFreq !== -1 && tracksFrequency()) db.setFrequency(key, keyFreq);
     result.keysLoaded++;
   }
+  result.end = dec.pos;
   if (version >= 5) {
     const end = dec.pos;
+    result.end = end + 8;
     if (end + 8 > bytes.length) {
       throw new RdbError("Unexpected EOF reading RDB file");
     }

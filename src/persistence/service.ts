@@ -27,6 +27,7 @@ import {
   type AccessData,
   auxFields,
   loadRdb,
+  type LoadResult,
   RdbFileWriter,
   serializeDatabases,
   type WriteOptions,
@@ -62,6 +63,11 @@ export class Persistence {
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
   private running: RunningSave | undefined;
+  /**
+   * The snapshot being written, by a BGSAVE or an AOF rewrite: like Redis's
+   * single child, one at a time.
+   */
+  private snapshot: Snapshot | undefined;
 
   constructor(private readonly server: Server) {
     this.lastSave = Math.floor(Date.now() / 1000);
@@ -70,6 +76,22 @@ export class Persistence {
   /** True while a BGSAVE runs. */
   get bgsaveInProgress(): boolean {
     return this.running !== undefined;
+  }
+
+  /** True while a BGSAVE or an AOF rewrite writes a snapshot (hasActiveChildProcess). */
+  get snapshotting(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  /**
+   * Makes `snapshot` the one that keys about to change are copied for, or
+   * none (undefined) when it is done.
+   */
+  attachSnapshot(snapshot: Snapshot | undefined): void {
+    this.snapshot = snapshot;
+    const hook = snapshot &&
+      ((db: Database, key: string) => snapshot.beforeChange(db, key));
+    for (const db of this.server.dbs) db.beforeChange = hook;
   }
 
   /** Keys written and to write by the running save (INFO). */
@@ -100,7 +122,8 @@ export class Persistence {
     return this.server.config.string("dbfilename");
   }
 
-  private writeOptions(): WriteOptions {
+  /** How RDB bytes are written under the current config. */
+  writeOptions(): WriteOptions {
     const config = this.server.config;
     const policy = config.string("maxmemory-policy");
     const access: AccessData = policy.endsWith("-lru")
@@ -115,12 +138,15 @@ export class Persistence {
     };
   }
 
-  private aux(): [string, string][] {
+  /** The aux fields of a file written now; `aofBase` for an AOF base (aof-base 1). */
+  aux(aofBase = false): [string, string][] {
     return auxFields(
       "7.0.15",
       process.memoryUsage().heapUsed,
       Date.now(),
-    );
+    ).map((
+      [name, value],
+    ) => [name, name === "aof-base" && aofBase ? "1" : value]);
   }
 
   /** The encoding limits loaded values are rebuilt with. */
@@ -204,6 +230,9 @@ export class Persistence {
    */
   startBackgroundSave(): string | null {
     if (this.running) return "Background save already in progress";
+    if (this.snapshot) {
+      return "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    }
     const server = this.server;
     const tempPath = `temp-bg-${process.pid}.rdb`;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
@@ -225,8 +254,7 @@ export class Persistence {
     const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
     writer.header(this.aux());
     const snapshot = new Snapshot(server.dbs, writer, options.access);
-    const hook = (db: Database, key: string) => snapshot.beforeChange(db, key);
-    for (const db of server.dbs) db.beforeChange = hook;
+    this.attachSnapshot(snapshot);
     this.running = {
       snapshot,
       writer,
@@ -243,7 +271,7 @@ export class Persistence {
 
   /** Announces an in-place change to `key` of `db` to a running save. */
   beforeChange(db: Database, key: string): void {
-    this.running?.snapshot.beforeChange(db, key);
+    this.snapshot?.beforeChange(db, key);
   }
 
   private scheduleSlice(): void {
@@ -292,7 +320,7 @@ export class Persistence {
     const running = this.running!;
     this.running = undefined;
     if (running.timer !== undefined) clearTimeout(running.timer);
-    for (const db of this.server.dbs) db.beforeChange = undefined;
+    this.attachSnapshot(undefined);
     this.lastBgsaveOk = ok;
     this.lastBgsaveSeconds = Math.round(
       (Date.now() - running.startedAt) / 1000,
@@ -324,7 +352,7 @@ export class Persistence {
 
   /** Ten times a second: save points and scheduled BGSAVEs. */
   cron(): void {
-    if (this.running) return;
+    if (this.snapshot) return;
     const now = Math.floor(Date.now() / 1000);
     if (this.bgsaveScheduled) {
       this.bgsaveScheduled = false;
@@ -373,6 +401,15 @@ export class Persistence {
     dbs: Database[],
     skipExpired = true,
   ): Map<string, string> {
+    return this.loadImage(bytes, dbs, skipExpired).aux;
+  }
+
+  /** {@linkcode load}, returning everything loading found (an AOF needs the end offset). */
+  loadImage(
+    bytes: Uint8Array,
+    dbs: Database[],
+    skipExpired = true,
+  ): LoadResult {
     const log = this.server.log;
     const result = loadRdb(bytes, dbs, {
       limits: this.limits(),
@@ -395,7 +432,7 @@ export class Persistence {
     );
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
-    return result.aux;
+    return result;
   }
 
   /** DEBUG RELOAD: saves (unless `save` is false), empties the databases (unless `flush` is false), loads the file. */

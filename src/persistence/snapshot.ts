@@ -18,7 +18,20 @@ import {
   type Database,
   type RedisValue,
 } from "../store/keyspace.ts";
-import { type AccessData, type RdbFileWriter } from "./rdb_file.ts";
+import type { AccessData } from "./rdb_file.ts";
+
+/**
+ * Where a snapshot writes: the RDB file writer (BGSAVE, an RDB-form AOF
+ * base) or the AOF command writer (a base as commands).
+ */
+export interface SnapshotWriter {
+  /** Bytes waiting for the next flush. */
+  readonly buffered: number;
+  /** Starts database `id`, with its size and number of expiring keys. */
+  selectDb(id: number, size: number, expiring: number): void;
+  /** One key; `expireAt` is Unix ms or -1, `access` the LRU/LFU datum. */
+  entry(key: string, value: RedisValue, expireAt: number, access: number): void;
+}
 
 /** A key as it was when the save began. */
 interface KeptKey {
@@ -57,7 +70,7 @@ export class Snapshot {
 
   constructor(
     dbs: Database[],
-    private readonly writer: RdbFileWriter,
+    private readonly writer: SnapshotWriter,
     private readonly access: AccessData,
   ) {
     let total = 0;

@@ -53,8 +53,6 @@ export interface ReplicationIds {
   offset: number;
   /** second_repl_offset: first offset replid2 is no longer valid for, or -1. */
   secondOffset: number;
-  /** Offset of the first byte of the backlog's history, 0 when there is no backlog. */
-  backlogFrom: number;
 }
 
 /** A primary's identity and offset, kept across a lost link for PSYNC. */
@@ -101,6 +99,8 @@ export class MasterClient extends Client {
   private readonly startOffset: number;
   private readonly stream: RespDecoderStream<Framed<string[]>>;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Stream bytes read and not yet applied, passed on to sub-replicas once applied. */
+  private unapplied: Uint8Array[] = [];
   /** End offset of a command CLIENT PAUSE held back. */
   private postponedEnd = -1;
   /** Wakes the apply loop once a held-back command has run. */
@@ -138,7 +138,9 @@ export class MasterClient extends Client {
     this.lastInteraction = Date.now();
     this.server.stats.netInputBytes += bytes.length;
     this.server.readsProcessed++;
-    return this.writer.write(bytes.slice()).catch(() => {});
+    const copy = bytes.slice();
+    this.unapplied.push(copy);
+    return this.writer.write(copy).catch(() => {});
   }
 
   /** Applies commands as the stream yields them, waiting out CLIENT PAUSE. */
@@ -184,8 +186,33 @@ export class MasterClient extends Client {
       this.postponedEnd = end;
       return;
     }
-    this.appliedOffset = this.link.ids.offset = end;
+    this.applied(end);
     server.flushPending();
+  }
+
+  /**
+   * The stream is applied up to `end`: those exact bytes go on to this
+   * server's backlog and sub-replicas (replicationFeedStreamFromMasterStream),
+   * and `end` becomes the offset this server stands at.
+   */
+  private applied(end: number): void {
+    let length = end - this.appliedOffset;
+    const parts: Uint8Array[] = [];
+    while (length > 0) {
+      const chunk = this.unapplied[0];
+      if (chunk.length <= length) {
+        parts.push(chunk);
+        this.unapplied.shift();
+        length -= chunk.length;
+      } else {
+        parts.push(chunk.subarray(0, length));
+        this.unapplied[0] = chunk.subarray(length);
+        length = 0;
+      }
+    }
+    this.appliedOffset = end;
+    this.server.primary.append(concat(parts));
+    this.link.ids.offset = end;
   }
 
   /** Runs the command CLIENT PAUSE held back, as the primary's, then lets the stream go on. */
@@ -199,7 +226,7 @@ export class MasterClient extends Client {
     } finally {
       this.link.applying = false;
     }
-    this.appliedOffset = this.link.ids.offset = this.postponedEnd;
+    this.applied(this.postponedEnd);
     this.postponedEnd = -1;
     this.resume?.();
     this.resume = undefined;
@@ -256,7 +283,6 @@ export class MasterLink {
       replid2: NO_REPLID,
       offset: 0,
       secondOffset: -1,
-      backlogFrom: 0,
     };
   }
 
@@ -273,6 +299,8 @@ export class MasterLink {
   follow(host: string, port: number, atStart = false): void {
     const wasPrimary = !this.isReplica && !atStart;
     this.dropMaster();
+    // Our replicas must resync: their history is about to change.
+    this.server.primary.dropReplicas();
     this.server.blocking.unblockAll(
       "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
     );
@@ -307,6 +335,8 @@ export class MasterLink {
     this.cached = undefined;
     this.cancelHandshake();
     this.shiftReplicationId();
+    // Replicas learn the new ID by reconnecting; they continue partially.
+    this.server.primary.dropReplicas();
     this.state = "none";
     this.server.config.set("replicaof", "no one");
     logState.role = "M";
@@ -321,6 +351,17 @@ export class MasterLink {
     this.generation++;
     this.conn?.close();
     this.conn = undefined;
+  }
+
+  /** A new history begins: a fresh replication ID (changeReplicationId). */
+  changeReplicationId(): void {
+    this.ids.replid = randomHex(40);
+  }
+
+  /** Forgets the secondary ID (clearReplicationId2). */
+  clearReplicationId2(): void {
+    this.ids.replid2 = NO_REPLID;
+    this.ids.secondOffset = -1;
   }
 
   private shiftReplicationId(): void {
@@ -716,7 +757,7 @@ export class MasterLink {
     this.ids.replid2 = NO_REPLID;
     this.ids.secondOffset = -1;
     // The stream from here on is history sub-replicas may ask for.
-    this.ids.backlogFrom = sync.offset + 1;
+    server.primary.restartHistory();
     const streamDb = Number(aux.get("repl-stream-db") ?? 0);
     this.startStream(sync.offset, streamDb >= 0 ? streamDb : 0);
     log.notice("MASTER <-> REPLICA sync: Finished with success");
@@ -735,7 +776,7 @@ export class MasterLink {
     this.state = "connected";
     this.downSince = 0;
     this.ids.offset = offset;
-    if (this.ids.backlogFrom === 0) this.ids.backlogFrom = offset + 1;
+    server.primary.ensureBacklog();
     this.expected = [];
   }
 

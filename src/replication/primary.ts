@@ -1,0 +1,352 @@
+/**
+ * The primary side of replication (the master half of Redis's
+ * replication.c): the replicas attached to this server, the replication
+ * backlog, and the stream they are fed.
+ *
+ * The stream is the propagated commands encoded as RESP arrays, with a
+ * SELECT whenever the database changes (Redis's replicationFeedSlaves).
+ * Every byte goes into the backlog and moves master_repl_offset, so a
+ * replica that lost its link continues with PSYNC from its offset. Both
+ * exist only once a replica has come: until then nothing is counted, as in
+ * Redis.
+ * @module
+ */
+
+import type { Client } from "../client.ts";
+import { binaryToBytes } from "../protocol/binary.ts";
+import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
+import type { Server } from "../server.ts";
+import { Backlog } from "./backlog.ts";
+import type { ReplicationIds } from "./replica.ts";
+import { serializeDatabases } from "../persistence/rdb_file.ts";
+
+/** A replica's state on the primary (Redis's SLAVE_STATE_*), as INFO names it. */
+export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
+
+/** What the primary knows of one replica (Redis keeps it on the client). */
+export interface ReplicaLink {
+  client: Client;
+  state: ReplicaState;
+  /** REPLCONF listening-port (0 when not announced). */
+  listeningPort: number;
+  /** REPLCONF ip-address, "" when not announced. */
+  announcedIp: string;
+  /** REPLCONF capa eof: the replica takes the `$EOF:` form. */
+  capaEof: boolean;
+  /** REPLCONF capa psync2: the replica understands +CONTINUE with a new ID. */
+  capaPsync2: boolean;
+  /** REPLCONF rdb-only 1: the replica wants the RDB and no stream. */
+  rdbOnly: boolean;
+  /** Stream offset from the last REPLCONF ACK. */
+  ackOffset: number;
+  /** Unix ms of the last REPLCONF ACK (lag). */
+  ackTime: number;
+}
+
+/** Encodes one command as the RESP array replicas read. */
+export function encodeCommand(argv: string[]): Uint8Array {
+  let text = `*${argv.length}\r\n`;
+  for (const arg of argv) text += `$${arg.length}\r\n${arg}\r\n`;
+  return binaryToBytes(text);
+}
+
+/** The replicas of this server, its backlog and the stream fed to them. */
+export class Primary implements PropagationTarget {
+  readonly kind = PROPAGATE_REPL;
+  /** Attached replicas, by client, in arrival order. */
+  readonly replicas = new Map<Client, ReplicaLink>();
+  /** Set once the first replica came (Redis's server.repl_backlog). */
+  backlog: Backlog | undefined;
+  /** The database the stream last selected, -1 to force a SELECT (slaveseldb). */
+  private streamDb = -1;
+  /** Unix ms since the last replica left, for repl-backlog-ttl; 0 while some are attached. */
+  private noReplicasSince = 0;
+  private lastPing = 0;
+  private flushScheduled = false;
+  /** INFO sync_full, sync_partial_ok, sync_partial_err. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+
+  constructor(private readonly server: Server) {}
+
+  /** The replication history this server stands at (shared with the replica side). */
+  get ids(): ReplicationIds {
+    return this.server.replica.ids;
+  }
+
+  /** The link record of `client` if it is an attached replica, else undefined. */
+  linkOf(client: Client): ReplicaLink | undefined {
+    return this.replicas.get(client);
+  }
+
+  /** The record REPLCONF fills in before PSYNC; made on first use. */
+  pendingLink(client: Client): ReplicaLink {
+    let link = this.replicas.get(client) ?? this.announced.get(client);
+    if (!link) {
+      link = {
+        client,
+        state: "wait_bgsave",
+        listeningPort: 0,
+        announcedIp: "",
+        capaEof: false,
+        capaPsync2: false,
+        rdbOnly: false,
+        ackOffset: 0,
+        ackTime: 0,
+      };
+      this.announced.set(client, link);
+    }
+    return link;
+  }
+  /** REPLCONF details of clients that have not yet sent PSYNC. */
+  private readonly announced = new Map<Client, ReplicaLink>();
+
+  /**
+   * PSYNC replid offset (or SYNC, `psync` false): continues the stream from
+   * the backlog when it can, otherwise sends the whole dataset and then the
+   * stream (Redis's syncCommand).
+   */
+  sync(client: Client, replid: string, offset: number, psync: boolean): void {
+    const link = this.pendingLink(client);
+    this.announced.delete(client);
+    client.kind = "replica";
+    if (psync && this.tryPartial(link, replid, offset)) return;
+    this.fullSync(link, psync);
+  }
+
+  /** +CONTINUE when `replid` and `offset` lie in the history the backlog holds. */
+  private tryPartial(
+    link: ReplicaLink,
+    replid: string,
+    offset: number,
+  ): boolean {
+    const ids = this.ids;
+    const log = this.server.log;
+    const backlog = this.backlog;
+    const knownId = replid === ids.replid ||
+      (replid === ids.replid2 && offset <= ids.secondOffset);
+    if (!knownId || !backlog) {
+      if (replid !== "?") {
+        log.notice(
+          `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${ids.replid}' and '${ids.replid2}')`,
+        );
+      } else {
+        log.notice(
+          `Full resync requested by replica ${this.describe(link)}`,
+        );
+      }
+      return false;
+    }
+    const missing = backlog.from(offset);
+    if (!missing) {
+      this.syncPartialErr++;
+      log.notice(
+        `Unable to partial resync with replica ${
+          this.describe(link)
+        } for lack of backlog (Replica request was: ${offset}).`,
+      );
+      return false;
+    }
+    const out = link.client.out;
+    out.simple(link.capaPsync2 ? `CONTINUE ${ids.replid}` : "CONTINUE");
+    out.raw(missing);
+    this.attach(link, "online");
+    this.syncPartialOk++;
+    log.notice(
+      `Partial resynchronization request from ${
+        this.describe(link)
+      } accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`,
+    );
+    return true;
+  }
+
+  /**
+   * Sends +FULLRESYNC, the dataset as an RDB payload, and from then on the
+   * stream. The snapshot is taken in the same event as the offset is read,
+   * so the stream continues exactly where the payload ends.
+   */
+  private fullSync(link: ReplicaLink, psync: boolean): void {
+    const server = this.server;
+    this.syncFull++;
+    if (!this.backlog) {
+      // No history before this point is servable: a new one begins.
+      this.server.replica.changeReplicationId();
+      this.server.replica.clearReplicationId2();
+      this.createBacklog();
+    }
+    // The payload carries no SELECT for the stream: it must say its own.
+    this.streamDb = -1;
+    const ids = this.ids;
+    server.log.notice(
+      `Starting BGSAVE for SYNC with target: replicas sockets`,
+    );
+    const payload = serializeDatabases(
+      server.dbs,
+      [
+        ...server.persistence.aux(),
+        ["repl-stream-db", "0"],
+        ["repl-id", ids.replid],
+        ["repl-offset", String(ids.offset)],
+      ],
+      server.persistence.writeOptions(),
+    );
+    const out = link.client.out;
+    if (psync) out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
+    out.raw(binaryToBytes(`$${payload.length}\r\n`));
+    out.raw(payload);
+    this.attach(link, "online");
+    server.log.notice(
+      `Synchronization with replica ${this.describe(link)} succeeded`,
+    );
+  }
+
+  /**
+   * This server, a replica, took a new primary's dataset: its history is
+   * the new primary's from `ids.offset` on, so sub-replicas must resync and
+   * the backlog starts over there (replicationAttachToNewMaster).
+   */
+  restartHistory(): void {
+    this.dropReplicas();
+    if (this.backlog) this.server.propagation.removeTarget(this);
+    this.backlog = undefined;
+    this.createBacklog();
+  }
+
+  /** Closes every replica's connection (disconnectSlaves): they reconnect and resync. */
+  dropReplicas(): void {
+    for (const client of [...this.replicas.keys()]) client.close();
+  }
+
+  /** Creates the backlog if there is none yet (a replica's stream begins). */
+  ensureBacklog(): void {
+    if (!this.backlog) this.createBacklog();
+  }
+
+  private createBacklog(): void {
+    const size = this.server.config.number("repl-backlog-size");
+    this.backlog = new Backlog(size, this.ids.offset);
+    this.server.propagation.addTarget(this);
+    this.server.log.notice(
+      `Replication backlog created, my new replication IDs are '${this.ids.replid}' and '${this.ids.replid2}'`,
+    );
+  }
+
+  private attach(link: ReplicaLink, state: ReplicaState): void {
+    link.state = state;
+    link.ackTime = Date.now();
+    this.replicas.set(link.client, link);
+    this.noReplicasSince = 0;
+    this.server.markPending(link.client);
+  }
+
+  /** A replica (or a client that sent REPLCONF) disconnected. */
+  forget(client: Client): void {
+    this.announced.delete(client);
+    const link = this.replicas.get(client);
+    if (!link) return;
+    this.replicas.delete(client);
+    this.server.log.notice(
+      `Connection with replica ${this.describe(link)} lost.`,
+    );
+    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
+  }
+
+  /** REPLCONF ACK offset. */
+  acknowledge(link: ReplicaLink, offset: number): void {
+    if (offset > link.ackOffset) link.ackOffset = offset;
+    link.ackTime = Date.now();
+  }
+
+  /** PropagationTarget: one command for database `db` (-1: none). */
+  feed(db: number, argv: string[]): void {
+    // A replica passes on its primary's stream itself (proxy).
+    if (this.server.replica.isReplica) return;
+    if (db !== -1 && db !== this.streamDb) {
+      this.append(encodeCommand(["SELECT", String(db)]));
+      this.streamDb = db;
+    }
+    this.append(encodeCommand(argv));
+  }
+
+  /** Adds stream bytes to the backlog and every online replica's output. */
+  append(bytes: Uint8Array): void {
+    const backlog = this.backlog;
+    if (!backlog) return;
+    backlog.append(bytes);
+    this.ids.offset = backlog.endOffset;
+    for (const link of this.replicas.values()) {
+      if (link.state !== "online") continue;
+      link.client.out.raw(bytes);
+      this.server.markPending(link.client);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Replica sockets are written once the event that fed them ends. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.replicas.size === 0) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.server.flushPending();
+    });
+  }
+
+  /**
+   * Called by the server cron: PINGs replicas every
+   * repl-ping-replica-period, drops those silent for repl-timeout, and frees
+   * the backlog after repl-backlog-ttl without replicas.
+   */
+  cron(now: number): void {
+    const config = this.server.config;
+    if (this.backlog && this.replicas.size === 0 && this.noReplicasSince) {
+      const ttl = config.number("repl-backlog-ttl") * 1000;
+      if (ttl > 0 && now - this.noReplicasSince > ttl) this.freeBacklog();
+    }
+    if (this.replicas.size === 0 || this.server.replica.isReplica) return;
+    const period = config.number("repl-ping-replica-period") * 1000;
+    if (now - this.lastPing >= period) {
+      this.lastPing = now;
+      this.feed(-1, ["PING"]);
+    }
+    const timeout = config.number("repl-timeout") * 1000;
+    for (const link of [...this.replicas.values()]) {
+      if (link.state === "online" && now - link.ackTime > timeout) {
+        this.server.log.warning(
+          `Disconnecting timedout replica (streaming sync): ${
+            this.describe(link)
+          }`,
+        );
+        link.client.close();
+      }
+    }
+  }
+
+  private freeBacklog(): void {
+    this.backlog = undefined;
+    this.server.propagation.removeTarget(this);
+    // Redis changes the ID too: no one can continue the freed history.
+    this.server.replica.changeReplicationId();
+    this.server.replica.clearReplicationId2();
+    this.server.log.notice(
+      `Replication backlog freed after ${
+        this.server.config.number("repl-backlog-ttl")
+      } seconds without connected replicas.`,
+    );
+  }
+
+  /** The replica's IP: the announced one, else its connection's. */
+  addressOf(link: ReplicaLink): string {
+    const remote = link.client.conn.remoteAddress;
+    return link.announcedIp || remote.slice(0, remote.lastIndexOf(":"));
+  }
+
+  /** The replica's announced address, as Redis's replicationGetSlaveName. */
+  describe(link: ReplicaLink): string {
+    const ip = this.addressOf(link);
+    return link.listeningPort
+      ? `${ip}:${link.listeningPort}`
+      : `${ip}:<unknown-replica-port>`;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * redeno as a primary: a real redis-server replica and a redeno replica
+ * sync from it (dataset of every type, writes while and after syncing,
+ * equal DEBUG DIGEST), a partial resync after the link is cut, the raw
+ * PSYNC stream, REPLCONF and ROLE replies, and INFO replication.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { RespError } from "../../src/protocol/decoder.ts";
+import { bytesToBinary } from "../../src/protocol/binary.ts";
+import type { RespClient } from "../helpers/resp_client.ts";
+import {
+  type RunningServer,
+  startRedeno,
+  startRedis,
+} from "../helpers/servers.ts";
+import {
+  caughtUp,
+  digest,
+  fill,
+  info,
+  waitFor,
+  writeStream,
+} from "../helpers/replication.ts";
+
+const DEBUG = ["--enable-debug-command", "yes"];
+
+/** Starts a redeno primary and a replica (`redis` or `redeno`) of it. */
+async function withReplica(
+  kind: "redis" | "redeno",
+  body: (primary: RespClient, replica: RespClient) => Promise<void>,
+  primaryArgs: string[] = [],
+): Promise<void> {
+  const primary = await startRedeno([...DEBUG, ...primaryArgs]);
+  let replica: RunningServer | undefined;
+  const clients: RespClient[] = [];
+  try {
+    const p = await primary.connect();
+    clients.push(p);
+    await fill(p, "");
+    await p.call("DEBUG", "POPULATE", "20000", "pop", "50");
+    const args = [...DEBUG, "--replicaof", "127.0.0.1", String(primary.port)];
+    replica = kind === "redis"
+      ? await startRedis(args)
+      : await startRedeno(args);
+    const r = await replica.connect();
+    clients.push(r);
+    await body(p, r);
+  } catch (error) {
+    console.error(primary.output());
+    if (replica) console.error(replica.output());
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await replica?.stop();
+    await primary.stop();
+  }
+}
+
+for (const kind of ["redis", "redeno"] as const) {
+  Deno.test(`a ${kind} replica of redeno: full sync, writes during and after it, equal digests, partial resync after a cut`, async () => {
+    await withReplica(kind, async (p, r) => {
+      for (let i = 0; i < 200; i++) await p.call("SET", `during${i}`, i);
+      await writeStream(p);
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
+      const fields = await info(p, "replication");
+      assert.equal(fields.get("role"), "master");
+      assert.equal(fields.get("connected_slaves"), "1");
+      assert.match(
+        fields.get("slave0")!,
+        /^ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+$/,
+      );
+      assert.equal(fields.get("repl_backlog_active"), "1");
+      const role = await p.call("ROLE") as unknown[];
+      assert.equal(role[0], "master");
+      assert.equal(role[1], Number(fields.get("master_repl_offset")));
+
+      // Cut the link: the replica continues from the backlog.
+      assert.equal(await r.call("CLIENT", "KILL", "TYPE", "master"), 1);
+      await p.call("SET", "after-cut", "yes");
+      await p.call("SELECT", 5);
+      await p.call("RPUSH", "l5", "a", "b");
+      await p.call("SELECT", 0);
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
+      const stats = await info(p, "stats");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(stats.get("sync_partial_ok"), "1");
+      assert.equal(await r.call("GET", "after-cut"), "yes");
+    });
+  });
+}
+
+/** Reads a connection's bytes as a binary string, as they come. */
+class RawReader {
+  text = "";
+  private readonly buf = new Uint8Array(1 << 16);
+  constructor(readonly conn: Deno.Conn) {}
+
+  /** Reads until `done` holds for the text so far. */
+  async until(done: (text: string) => boolean): Promise<void> {
+    while (!done(this.text)) {
+      const n = await this.conn.read(this.buf);
+      if (n === null) throw new Error("closed");
+      this.text += bytesToBinary(this.buf.subarray(0, n));
+    }
+  }
+
+  /** Takes the first `n` characters off the text. */
+  take(n: number): string {
+    const head = this.text.slice(0, n);
+    this.text = this.text.slice(n);
+    return head;
+  }
+}
+
+Deno.test("PSYNC ? -1 gives +FULLRESYNC, the RDB as $len, then the stream with SELECT", async () => {
+  const primary = await startRedeno();
+  const p = await primary.connect();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: primary.port,
+  });
+  const raw = new RawReader(conn);
+  try {
+    await p.call("SET", "k", "v");
+    await conn.write(new TextEncoder().encode("PSYNC ? -1\r\n"));
+    await raw.until((t) => /\r\n\$\d+\r\n/.test(t));
+    const match = /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n\$(\d+)\r\n/.exec(
+      raw.text,
+    );
+    assert.ok(match, raw.text);
+    raw.take(match[0].length);
+    const length = Number(match[3]);
+    await raw.until((t) => t.length >= length);
+    const rdb = raw.take(length);
+    assert.ok(rdb.startsWith("REDIS0010"));
+    assert.ok(rdb.includes("repl-id") && rdb.includes(match[1]));
+    await p.call("SELECT", 2);
+    await p.call("SET", "a", "1");
+    const stream = "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n" +
+      "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n";
+    await raw.until((t) => t.length >= stream.length);
+    assert.equal(raw.text, stream);
+    const offset = Number(match[2]) + stream.length;
+    const fields = await info(p, "replication");
+    assert.equal(Number(fields.get("master_repl_offset")), offset);
+    await conn.write(
+      new TextEncoder().encode(`REPLCONF ACK ${offset}\r\n`),
+    );
+    await waitFor(
+      "the ACK to count",
+      async () =>
+        (await info(p, "replication")).get("slave0")!.includes(
+          `offset=${offset},`,
+        ),
+    );
+  } finally {
+    p.close();
+    conn.close();
+    await primary.stop();
+  }
+});
+
+Deno.test("REPLCONF and PSYNC errors match redis-server", async () => {
+  const redis = await startRedis();
+  const redeno = await startRedeno();
+  const clients = [await redis.connect(), await redeno.connect()];
+  try {
+    const replies: string[][] = [[], []];
+    for (const [i, c] of clients.entries()) {
+      for (
+        const argv of [
+          ["REPLCONF", "listening-port"],
+          ["REPLCONF", "listening-port", "x"],
+          ["REPLCONF", "rdb-only", "5"],
+          ["REPLCONF", "rdb-only", "x"],
+          ["REPLCONF", "nope", "1"],
+          ["REPLCONF", "ip-address", "10.0.0.1", "capa", "eof"],
+          ["PSYNC", "?"],
+          ["PSYNC", "?", "x"],
+          ["ROLE"],
+        ]
+      ) {
+        try {
+          replies[i].push(JSON.stringify(await c.call(...argv)));
+        } catch (error) {
+          assert.ok(error instanceof RespError);
+          replies[i].push(error.message);
+        }
+      }
+    }
+    assert.deepEqual(replies[1], replies[0]);
+  } finally {
+    for (const c of clients) c.close();
+    await redis.stop();
+    await redeno.stop();
+  }
+});
