@@ -1,9 +1,10 @@
 /**
  * The command stream a primary propagates: the same scripts run on
- * redis-server 7.0, read through a replica connection, and on redeno, whose
- * propagation queue is read in process by a registered target, must produce
- * the same commands. Absolute times (PXAT, PEXPIREAT, stream IDs, XCLAIM's
- * TIME) are compared as seconds from the start of their case.
+ * redis-server 7.0 and on redeno must produce the same commands, read
+ * through a replica connection from both servers, and from redeno's
+ * propagation queue in process by a registered target too. Absolute times
+ * (PXAT, PEXPIREAT, stream IDs, XCLAIM's TIME) are compared as tens of
+ * seconds from the start of their case.
  * @module
  */
 
@@ -14,7 +15,11 @@ import type { Connection } from "../../src/net/types.ts";
 import { PROPAGATE_REPL } from "../../src/propagate.ts";
 import { inProcessServer } from "../helpers/in_process.ts";
 import { encodeCommand, RespClient } from "../helpers/resp_client.ts";
-import { startRedis } from "../helpers/servers.ts";
+import {
+  type RunningServer,
+  startRedeno,
+  startRedis,
+} from "../helpers/servers.ts";
 import {
   ReplicationStream,
   type StreamCommand,
@@ -550,12 +555,23 @@ function normalise(commands: StreamCommand[], start: number): string[] {
   });
 }
 
-/** redis-server, read through a replica connection. */
-async function redisSubject(): Promise<Subject> {
-  // DEBUG SLEEP lets keys expire; the active cycle stays off, so only
-  // the commands in a case expire keys (redeno in process has no cron).
-  const server = await startRedis(["--enable-debug-command", "yes"]);
-  const stream = await ReplicationStream.attach(server.port);
+/**
+ * A server process (redis-server, or redeno on REDENO_TARGET), read through
+ * a replica connection. DEBUG SLEEP lets keys expire; the active cycle stays
+ * off, so only the commands in a case expire keys (redeno in process has no
+ * cron).
+ */
+async function replicatedSubject(
+  start: (args: string[]) => Promise<RunningServer>,
+): Promise<Subject> {
+  const server = await start(["--enable-debug-command", "yes"]);
+  let stream: ReplicationStream;
+  try {
+    stream = await ReplicationStream.attach(server.port);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   const clients = [
     await server.connect(),
     await server.connect(),
@@ -650,19 +666,20 @@ function redenoSubject(): Subject {
 }
 
 Deno.test("redeno propagates what redis-server 7.0 propagates", async (t) => {
-  const redis = await redisSubject();
+  const redis = await replicatedSubject(startRedis);
   const probe = await RespClient.connect(redis.port);
   await probe.call("SET", "dump", "x");
   dumpOfString = String(await probe.call("DUMP", "dump"));
   await probe.call("DEL", "dump");
   probe.close();
   await redis.drain();
-  const redeno = redenoSubject();
+  const inProcess = redenoSubject();
+  const overTcp = await replicatedSubject(startRedeno);
   try {
     for (const [name, steps] of CASES) {
       await t.step(name, async () => {
         const streams: string[][] = [];
-        for (const subject of [redis, redeno]) {
+        for (const subject of [redis, inProcess, overTcp]) {
           const start = Date.now();
           for (const step of steps) await subject.run(step);
           await subject.run(["SELECT", "0"]);
@@ -671,12 +688,15 @@ Deno.test("redeno propagates what redis-server 7.0 propagates", async (t) => {
           await subject.drain();
           streams.push(normalise(commands, start));
         }
-        assert.deepEqual(streams[1], streams[0]);
+        // The queue itself, then what the primary side put on the wire.
+        assert.deepEqual(streams[1], streams[0], "in process");
+        assert.deepEqual(streams[2], streams[0], "over a replica link");
       });
     }
   } finally {
     await redis.close();
-    await redeno.close();
+    await inProcess.close();
+    await overTcp.close();
   }
 });
 
