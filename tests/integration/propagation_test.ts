@@ -20,6 +20,7 @@ import {
   startRedeno,
   startRedis,
 } from "../helpers/servers.ts";
+import { caughtUp, digest } from "../helpers/replication.ts";
 import {
   ReplicationStream,
   type StreamCommand,
@@ -282,12 +283,10 @@ const CASES: [string, Step[]][] = [
     ["XADD", "ms", "5", "f", "v"],
     ["XADD", "ms", "5", "f", "v"],
     ["XADD", "ms", "6-*", "f", "v"],
-    ["XADD", "ms", "MINID", "~", "0", "LIMIT", "0", "7-1", "f", "v"],
     ["XTRIM", "y", "MAXLEN", "~", "0"],
     ["XTRIM", "y", "MINID", "8"],
     ["XADD", "y", "MINID", "~", "9", "9-1", "f", "v"],
     ["XTRIM", "y", "MINID", "~", "9"],
-    ["XADD", "y", "MAXLEN", "~", "5", "LIMIT", "10", "10-1", "f", "v"],
     ["XDEL", "y", "1-1"],
     ["XSETID", "y", "100-1"],
     ["XGROUP", "CREATE", "x", "g", "0"],
@@ -333,6 +332,12 @@ const CASES: [string, Step[]][] = [
     ["XREADGROUP", "GROUP", "g", "erin", "STREAMS", "x", ">"],
     ["XGROUP", "DELCONSUMER", "x", "g", "alice"],
     ["XGROUP", "DESTROY", "x", "g"],
+  ]],
+  ["approximate stream trims with LIMIT", [
+    ["XADD", "ms", "5-1", "f", "v"],
+    ["XADD", "ms", "MINID", "~", "0", "LIMIT", "0", "7-1", "f", "v"],
+    ["XADD", "ms", "MAXLEN", "~", "5", "LIMIT", "10", "10-1", "f", "v"],
+    ["XTRIM", "ms", "MAXLEN", "~", "0", "LIMIT", "100"],
   ]],
   ["HyperLogLog, SORT STORE, bit operations", [
     ["PFADD", "h", "a", "b"],
@@ -514,6 +519,13 @@ const CASES: [string, Step[]][] = [
     ["EXEC"],
   ]],
 ];
+
+/**
+ * Cases whose stream Redis 7.0 itself cannot replay to the same data:
+ * `XADD ... MAXLEN = n LIMIT m` (an approximate trim with LIMIT made exact
+ * keeps the LIMIT, which a replica rejects).
+ */
+const MAY_DIVERGE = new Set(["approximate stream trims with LIMIT"]);
 
 /** A DUMP payload of a string, taken from redis-server (RESTORE cases). */
 let dumpOfString = "";
@@ -697,6 +709,43 @@ Deno.test("redeno propagates what redis-server 7.0 propagates", async (t) => {
     await redis.close();
     await inProcess.close();
     await overTcp.close();
+  }
+});
+
+Deno.test("a redeno replica applying the stream ends with the primary's data", async (t) => {
+  const primary = await replicatedSubject(startRedeno);
+  const replicaServer = await startRedeno([
+    "--enable-debug-command",
+    "yes",
+    "--replicaof",
+    "127.0.0.1",
+    String(primary.port),
+  ]);
+  const probe = await RespClient.connect(primary.port);
+  const replica = await replicaServer.connect();
+  try {
+    await probe.call("SET", "dump", "x");
+    dumpOfString = String(await probe.call("DUMP", "dump"));
+    await probe.call("DEL", "dump");
+    for (const [name, steps] of CASES) {
+      if (MAY_DIVERGE.has(name)) continue;
+      await t.step(name, async () => {
+        try {
+          for (const step of steps) await primary.run(step);
+          await primary.drain();
+          await caughtUp(probe, replica);
+          assert.equal(await digest(replica), await digest(probe));
+        } finally {
+          await primary.run(["FLUSHALL"]);
+          await primary.drain();
+        }
+      });
+    }
+  } finally {
+    probe.close();
+    replica.close();
+    await replicaServer.stop();
+    await primary.close();
   }
 });
 
