@@ -577,3 +577,52 @@ Deno.test("a failing AOF write with everysec gives Redis's MISCONF and aof_last_
   );
   assert.deepEqual(replies.slice(0, 4), replies.slice(4));
 });
+
+Deno.test("INFO persistence has Redis's aof_* fields in its order; DEBUG LOADAOF reloads the same data; BGREWRITEAOF during a BGSAVE is scheduled", async () => {
+  const fields: string[][] = [];
+  for (const start of [startRedeno, startRedis]) {
+    const server = await start([...AOF, ...DEBUG]);
+    try {
+      const c = await server.connect();
+      const info = String(await c.call("INFO", "persistence"));
+      fields.push(
+        info.split("\r\n").map((line) => line.split(":")[0])
+          .filter((name) => name.startsWith("aof_")),
+      );
+      c.close();
+    } finally {
+      await server.stop();
+    }
+  }
+  assert.deepEqual(fields[0], fields[1]);
+  const dir = Deno.makeTempDirSync();
+  const server = await startRedeno(["--dir", dir, ...AOF, ...DEBUG]);
+  try {
+    const c = await server.connect();
+    await fill(c);
+    const digest = await c.call("DEBUG", "DIGEST");
+    assert.equal(await c.call("DEBUG", "LOADAOF"), "OK");
+    assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    await c.call("DEBUG", "POPULATE", 200000);
+    assert.equal(await c.call("BGSAVE"), "Background saving started");
+    assert.equal(
+      await c.call("BGREWRITEAOF"),
+      "Background append only file rewriting scheduled",
+    );
+    assert.match(
+      String(await c.call("INFO", "persistence")),
+      /aof_rewrite_scheduled:1/,
+    );
+    await rewriteDone(c);
+    assert.match(
+      String(await c.call("INFO", "persistence")),
+      /aof_rewrites:1\r\n/,
+    );
+    // The loaded commands were not logged again.
+    assert.equal(await c.call("DEBUG", "LOADAOF"), "OK");
+    assert.equal(await c.call("DBSIZE"), 200000 + 11);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});
