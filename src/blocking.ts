@@ -206,13 +206,16 @@ export class Blocking {
 
   private remove(waiter: Waiter): void {
     waiter.client.blocked = undefined;
-    const byKey = this.queues.get(waiter.db.id)!;
-    for (const key of new Set(waiter.keys)) {
-      const queue = byKey.get(key)!;
-      queue.splice(queue.indexOf(waiter), 1);
-      if (queue.length === 0) byKey.delete(key);
+    // A wait on no keys (WAIT) may find its database's map already gone.
+    const byKey = this.queues.get(waiter.db.id);
+    if (byKey) {
+      for (const key of new Set(waiter.keys)) {
+        const queue = byKey.get(key)!;
+        queue.splice(queue.indexOf(waiter), 1);
+        if (queue.length === 0) byKey.delete(key);
+      }
+      if (byKey.size === 0) this.queues.delete(waiter.db.id);
     }
-    if (byKey.size === 0) this.queues.delete(waiter.db.id);
     if (this.timed.delete(waiter) && this.timed.size === 0) this.disarm();
   }
 

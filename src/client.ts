@@ -81,6 +81,8 @@ export class Client implements ConnectionHandler {
   postponed: string[] | undefined;
   /** Set while blocked on keys (BLPOP...); no input is processed meanwhile. */
   blocked: Waiter | undefined;
+  /** The replication offset after this client's last command (WAIT waits for it). */
+  replOffset = 0;
   /** Largest single read from the socket (CLIENT LIST rbp). */
   readPeak = 0;
   /** Unix ms since which the output has been above the soft limit, or 0. */

@@ -202,6 +202,18 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     }
   }
   if (
+    !replica.isReplica && isWrite(client, spec) &&
+    !server.primary.enoughGoodReplicas()
+  ) {
+    reject(
+      server,
+      client,
+      "NOREPLICAS Not enough good replicas to write.",
+      fullName,
+    );
+    return;
+  }
+  if (
     client.protover === 2 && client.subscriptions.total > 0 &&
     !ALLOWED_WHEN_SUBSCRIBED.has(fullName)
   ) {
@@ -239,6 +251,8 @@ export function execute(server: Server, client: Client, argv: string[]): void {
   call(server, client, spec, fullName, argv);
   // The execution unit ends here: its writes go to the AOF and replicas.
   server.propagation.flush();
+  // WAIT waits for the replicas to reach this (Redis's c->woff).
+  client.replOffset = server.replica.ids.offset;
   // Waiters on keys this command made ready are served now, with the state
   // it left: after the whole of an EXEC, which runs call() for each queued.
   // Each served pop is a unit of its own, after the command's.

@@ -1,7 +1,7 @@
 /**
  * The replication commands a primary answers: REPLCONF (from replicas),
- * PSYNC and SYNC, and ROLE (Redis's replconfCommand, syncCommand and
- * roleCommand). The primary itself is src/replication/primary.ts.
+ * PSYNC and SYNC, WAIT and ROLE (Redis's replconfCommand, syncCommand,
+ * waitCommand and roleCommand). The primary itself is src/replication/primary.ts.
  * @module
  */
 
@@ -86,6 +86,24 @@ function sync(client: Client, argv: string[]): void {
   server.primary.sync(client, psync ? argv[1] : "?", offset, psync);
 }
 
+function wait(client: Client, argv: string[]): void {
+  const server = client.server;
+  if (server.replica.isReplica) {
+    client.out.error(
+      "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+    );
+    return;
+  }
+  const replicas = parseInteger(argv[1]);
+  if (replicas === null) return client.out.error(NOT_AN_INTEGER);
+  const timeout = parseInteger(argv[2]);
+  if (timeout === null) {
+    return client.out.error("ERR timeout is not an integer or out of range");
+  }
+  if (timeout < 0) return client.out.error("ERR timeout is negative");
+  server.primary.wait(client, replicas, timeout);
+}
+
 function role(client: Client): void {
   const server = client.server;
   if (server.replica.isReplica) {
@@ -108,7 +126,7 @@ function role(client: Client): void {
   }
 }
 
-/** REPLCONF, PSYNC, SYNC and ROLE. */
+/** REPLCONF, PSYNC, SYNC, WAIT and ROLE. */
 export const replicationCommands: CommandSpec[] = [
   {
     name: "replconf",
@@ -144,6 +162,20 @@ export const replicationCommands: CommandSpec[] = [
     since: "1.0.0",
     group: "server",
     handler: sync,
+  },
+  {
+    name: "wait",
+    arity: 3,
+    flags: ["noscript"],
+    acl: ["connection"],
+    keySpecs: [],
+    tips: ["request_policy:all_shards", "response_policy:agg_min"],
+    summary:
+      "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+    complexity: "O(1)",
+    since: "3.0.0",
+    group: "generic",
+    handler: wait,
   },
   {
     name: "role",

@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { WaiterKind } from "../blocking.ts";
 import type { Client } from "../client.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
@@ -99,6 +100,89 @@ export class Primary implements PropagationTarget {
     }
     return link;
   }
+  /** Clients blocked in WAIT: the offset and number of replicas they wait for. */
+  private readonly waiting = new Map<
+    Client,
+    { offset: number; replicas: number }
+  >();
+  private ackRequested = false;
+  /** WAIT's waiter: it ends with the count of replicas that reached its offset. */
+  private readonly waitKind: WaiterKind = {
+    serve: () => false,
+    timedOut: (client) => {
+      const wait = this.waiting.get(client);
+      this.waiting.delete(client);
+      client.out.integer(this.countAcks(wait?.offset ?? 0));
+    },
+  };
+
+  /** Replicas online whose acknowledged offset is at least `offset`. */
+  countAcks(offset: number): number {
+    let n = 0;
+    for (const link of this.replicas.values()) {
+      if (link.state === "online" && link.ackOffset >= offset) n++;
+    }
+    return n;
+  }
+
+  /**
+   * WAIT numreplicas timeout: replies at once when enough replicas have
+   * acknowledged `client`'s last write (or inside EXEC), otherwise blocks
+   * the client until they have or `timeout` ms pass (0: forever), asking the
+   * replicas for their offsets.
+   */
+  wait(client: Client, replicas: number, timeout: number): void {
+    const offset = client.replOffset;
+    const acked = this.countAcks(offset);
+    if (acked >= replicas || this.server.inExec) {
+      client.out.integer(acked);
+      return;
+    }
+    this.waiting.set(client, { offset, replicas });
+    this.server.blocking.block(
+      client,
+      [],
+      timeout === 0 ? 0 : Date.now() + timeout,
+      this.waitKind,
+    );
+    this.requestAcks();
+  }
+
+  /** Sends REPLCONF GETACK * through the stream once this event is over. */
+  private requestAcks(): void {
+    if (this.ackRequested) return;
+    this.ackRequested = true;
+    queueMicrotask(() => {
+      this.ackRequested = false;
+      this.feed(-1, ["REPLCONF", "GETACK", "*"]);
+      this.server.flushPending();
+    });
+  }
+
+  /**
+   * min-replicas-to-write: whether enough replicas acknowledged within
+   * min-replicas-max-lag seconds for writes to be accepted.
+   */
+  enoughGoodReplicas(): boolean {
+    const config = this.server.config;
+    const needed = config.number("min-replicas-to-write");
+    const maxLag = config.number("min-replicas-max-lag");
+    if (needed === 0 || maxLag === 0) return true;
+    return this.goodReplicas() >= needed;
+  }
+
+  /** Online replicas with a lag of at most min-replicas-max-lag (repl_good_slaves_count). */
+  goodReplicas(): number {
+    const maxLag = this.server.config.number("min-replicas-max-lag");
+    const now = Math.floor(Date.now() / 1000);
+    let n = 0;
+    for (const link of this.replicas.values()) {
+      const lag = now - Math.floor(link.ackTime / 1000);
+      if (link.state === "online" && lag <= maxLag) n++;
+    }
+    return n;
+  }
+
   /** REPLCONF details of clients that have not yet sent PSYNC. */
   private readonly announced = new Map<Client, ReplicaLink>();
 
@@ -243,6 +327,7 @@ export class Primary implements PropagationTarget {
   /** A replica (or a client that sent REPLCONF) disconnected. */
   forget(client: Client): void {
     this.announced.delete(client);
+    this.waiting.delete(client);
     const link = this.replicas.get(client);
     if (!link) return;
     this.replicas.delete(client);
@@ -256,6 +341,11 @@ export class Primary implements PropagationTarget {
   acknowledge(link: ReplicaLink, offset: number): void {
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
+    for (const [client, wait] of this.waiting) {
+      if (this.countAcks(wait.offset) >= wait.replicas) {
+        this.server.blocking.unblockByRequest(client, false);
+      }
+    }
   }
 
   /** PropagationTarget: one command for database `db` (-1: none). */

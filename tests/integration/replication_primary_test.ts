@@ -26,6 +26,12 @@ import {
 
 const DEBUG = ["--enable-debug-command", "yes"];
 
+/** Asserts that `reply` is an error whose text matches `pattern`. */
+function assertError(reply: unknown, pattern: RegExp): void {
+  assert.ok(reply instanceof RespError, `not an error: ${reply}`);
+  assert.match(reply.message, pattern);
+}
+
 /** Starts a redeno primary and a replica (`redis` or `redeno`) of it. */
 async function withReplica(
   kind: "redis" | "redeno",
@@ -89,6 +95,35 @@ for (const kind of ["redis", "redeno"] as const) {
       assert.equal(stats.get("sync_full"), "1");
       assert.equal(stats.get("sync_partial_ok"), "1");
       assert.equal(await r.call("GET", "after-cut"), "yes");
+
+      // WAIT counts replicas that acknowledged this client's last write.
+      await p.call("SET", "acked", "1");
+      assert.equal(await p.call("WAIT", 1, 5000), 1);
+      const started = Date.now();
+      assert.equal(await p.call("WAIT", 2, 300), 1);
+      assert.ok(Date.now() - started >= 290);
+      await p.call("MULTI");
+      await p.call("SET", "in-multi", "1");
+      await p.call("WAIT", 2, 0);
+      // Inside EXEC it answers at once, never blocking (0 would wait forever).
+      const [ok, count] = await p.call("EXEC") as [string, number];
+      assert.equal(ok, "OK");
+      assert.ok(count === 0 || count === 1);
+      assertError(
+        await r.call("WAIT", 0, 0),
+        /^ERR WAIT cannot be used with replica instances\. /,
+      );
+
+      // min-replicas-to-write refuses writes without enough good replicas.
+      await p.call("CONFIG", "SET", "min-replicas-to-write", "2");
+      assertError(
+        await p.call("SET", "refused", "1"),
+        /^NOREPLICAS Not enough good replicas to write\.$/,
+      );
+      await p.call("CONFIG", "SET", "min-replicas-to-write", "1");
+      assert.equal(await p.call("SET", "accepted", "1"), "OK");
+      await caughtUp(p, r);
+      assert.equal(await digest(r), await digest(p));
     });
   });
 }
@@ -184,12 +219,10 @@ Deno.test("REPLCONF and PSYNC errors match redis-server", async () => {
           ["ROLE"],
         ]
       ) {
-        try {
-          replies[i].push(JSON.stringify(await c.call(...argv)));
-        } catch (error) {
-          assert.ok(error instanceof RespError);
-          replies[i].push(error.message);
-        }
+        const reply = await c.call(...argv);
+        replies[i].push(
+          reply instanceof RespError ? reply.message : JSON.stringify(reply),
+        );
       }
     }
     assert.deepEqual(replies[1], replies[0]);
