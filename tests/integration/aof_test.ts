@@ -20,6 +20,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { caughtUp, digest, info, waitFor } from "../helpers/replication.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -625,4 +626,48 @@ Deno.test("INFO persistence has Redis's aof_* fields in its order; DEBUG LOADAOF
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("a replica with appendonly yes rewrites its AOF after the full sync and logs the stream after it", async () => {
+  const primary = await startRedis(DEBUG);
+  const dir = Deno.makeTempDirSync();
+  let expected: unknown;
+  try {
+    const p = await primary.connect();
+    await fill(p);
+    const replica = await startRedeno([
+      "--dir",
+      dir,
+      ...AOF,
+      ...DEBUG,
+      "--replicaof",
+      "127.0.0.1",
+      String(primary.port),
+    ]);
+    try {
+      const r = await replica.connect();
+      await waitFor("the replica to sync", async () => {
+        const fields = await info(r, "replication");
+        return fields.get("master_link_status") === "up";
+      });
+      await p.call("RPUSH", "after-sync", "a", "b");
+      await p.call("INCRBY", "n", 5);
+      await caughtUp(p, r);
+      await waitFor("the AOF rewrite after the sync", async () => {
+        const fields = await info(r, "persistence");
+        return fields.get("aof_rewrite_in_progress") === "0" &&
+          fields.get("aof_rewrites") !== "0";
+      });
+      expected = await digest(p);
+      assert.equal(await digest(r), expected);
+      r.close();
+    } finally {
+      await replica.stop();
+    }
+    p.close();
+  } finally {
+    await primary.stop();
+  }
+  const loaded = await loadedState(startRedeno, dir);
+  assert.equal(loaded.digest, expected);
 });
