@@ -156,6 +156,12 @@ async function loadedState(
   const server = await start(["--dir", dir, ...AOF, ...DEBUG]);
   try {
     const c = await server.connect();
+    // redis-server listens while it loads, and DEBUG (flagged `loading`)
+    // would digest a half-loaded dataset.
+    await waitFor(
+      "the load to finish",
+      async () => (await info(c, "persistence")).get("loading") === "0",
+    );
     const digest = await c.call("DEBUG", "DIGEST");
     const streams = await streamState(c);
     c.close();
