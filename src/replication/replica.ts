@@ -732,6 +732,9 @@ export class MasterLink {
         return;
       }
     }
+    // The load must not be logged command by command; a rewrite of the new
+    // dataset restarts the AOF afterwards (restartAOFAfterSYNC).
+    const aofWasOn = server.aof.stopForSync();
     log.notice("MASTER <-> REPLICA sync: Flushing old data");
     for (const db of server.dbs) {
       touchAllWatchedKeysInDb(server, db, undefined);
@@ -749,9 +752,11 @@ export class MasterLink {
         }, check server logs.`,
       );
       for (const db of server.dbs) db.clear();
+      if (aofWasOn) server.aof.restartAfterSync();
       this.retryLater();
       return;
     }
+    if (aofWasOn) server.aof.restartAfterSync();
     this.ids.replid = sync.replid;
     this.ids.offset = sync.offset;
     this.ids.replid2 = NO_REPLID;

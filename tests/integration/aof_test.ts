@@ -20,6 +20,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { caughtUp, digest, info, waitFor } from "../helpers/replication.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -576,4 +577,97 @@ Deno.test("a failing AOF write with everysec gives Redis's MISCONF and aof_last_
     "MISCONF Errors writing to the AOF file: No space left on device",
   );
   assert.deepEqual(replies.slice(0, 4), replies.slice(4));
+});
+
+Deno.test("INFO persistence has Redis's aof_* fields in its order; DEBUG LOADAOF reloads the same data; BGREWRITEAOF during a BGSAVE is scheduled", async () => {
+  const fields: string[][] = [];
+  for (const start of [startRedeno, startRedis]) {
+    const server = await start([...AOF, ...DEBUG]);
+    try {
+      const c = await server.connect();
+      const info = String(await c.call("INFO", "persistence"));
+      fields.push(
+        info.split("\r\n").map((line) => line.split(":")[0])
+          .filter((name) => name.startsWith("aof_")),
+      );
+      c.close();
+    } finally {
+      await server.stop();
+    }
+  }
+  assert.deepEqual(fields[0], fields[1]);
+  const dir = Deno.makeTempDirSync();
+  const server = await startRedeno(["--dir", dir, ...AOF, ...DEBUG]);
+  try {
+    const c = await server.connect();
+    await fill(c);
+    const digest = await c.call("DEBUG", "DIGEST");
+    assert.equal(await c.call("DEBUG", "LOADAOF"), "OK");
+    assert.equal(await c.call("DEBUG", "DIGEST"), digest);
+    await c.call("DEBUG", "POPULATE", 200000);
+    assert.equal(await c.call("BGSAVE"), "Background saving started");
+    assert.equal(
+      await c.call("BGREWRITEAOF"),
+      "Background append only file rewriting scheduled",
+    );
+    assert.match(
+      String(await c.call("INFO", "persistence")),
+      /aof_rewrite_scheduled:1/,
+    );
+    await rewriteDone(c);
+    assert.match(
+      String(await c.call("INFO", "persistence")),
+      /aof_rewrites:1\r\n/,
+    );
+    // The loaded commands were not logged again.
+    assert.equal(await c.call("DEBUG", "LOADAOF"), "OK");
+    assert.equal(await c.call("DBSIZE"), 200000 + 11);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a replica with appendonly yes rewrites its AOF after the full sync and logs the stream after it", async () => {
+  const primary = await startRedis(DEBUG);
+  const dir = Deno.makeTempDirSync();
+  let expected: unknown;
+  try {
+    const p = await primary.connect();
+    await fill(p);
+    const replica = await startRedeno([
+      "--dir",
+      dir,
+      ...AOF,
+      ...DEBUG,
+      "--replicaof",
+      "127.0.0.1",
+      String(primary.port),
+    ]);
+    try {
+      const r = await replica.connect();
+      await waitFor("the replica to sync", async () => {
+        const fields = await info(r, "replication");
+        return fields.get("master_link_status") === "up";
+      });
+      await p.call("RPUSH", "after-sync", "a", "b");
+      await p.call("INCRBY", "n", 5);
+      await caughtUp(p, r);
+      await waitFor("the AOF rewrite after the sync", async () => {
+        const fields = await info(r, "persistence");
+        return fields.get("aof_rewrite_in_progress") === "0" &&
+          fields.get("aof_rewrites") !== "0";
+      });
+      expected = await digest(p);
+      assert.equal(await digest(r), expected);
+      r.close();
+    } finally {
+      await replica.stop();
+    }
+    p.close();
+  } finally {
+    await primary.stop();
+  }
+  const loaded = await loadedState(startRedeno, dir);
+  assert.equal(loaded.digest, expected);
 });
