@@ -19,7 +19,7 @@ import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
 import type { Server } from "../server.ts";
 import { Backlog } from "./backlog.ts";
 import type { ReplicationIds } from "./replica.ts";
-import { serializeDatabases } from "../persistence/rdb_file.ts";
+import { FullSync } from "./full_sync.ts";
 
 /** A replica's state on the primary (Redis's SLAVE_STATE_*), as INFO names it. */
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
@@ -42,6 +42,17 @@ export interface ReplicaLink {
   ackOffset: number;
   /** Unix ms of the last REPLCONF ACK (lag). */
   ackTime: number;
+  /** Stream bytes waiting for the full sync's payload to be sent (send_bulk). */
+  buffered?: Uint8Array[];
+}
+
+/** A replica waiting for its full sync to start. */
+interface SyncRequest {
+  link: ReplicaLink;
+  /** PSYNC (true) is answered +FULLRESYNC, the old SYNC is not. */
+  psync: boolean;
+  /** Unix ms it asked (repl-diskless-sync-delay). */
+  since: number;
 }
 
 /** Encodes one command as the RESP array replicas read. */
@@ -245,13 +256,16 @@ export class Primary implements PropagationTarget {
     return true;
   }
 
+  /** Replicas waiting for a full sync to start. */
+  private readonly syncRequests: SyncRequest[] = [];
+  /** The RDB transfer running, if any. */
+  private transfer: FullSync | undefined;
+
   /**
-   * Sends +FULLRESYNC, the dataset as an RDB payload, and from then on the
-   * stream. The snapshot is taken in the same event as the offset is read,
-   * so the stream continues exactly where the payload ends.
+   * Queues `link` for a full sync (+FULLRESYNC, the dataset as an RDB
+   * payload, then the stream) and starts one if it can.
    */
   private fullSync(link: ReplicaLink, psync: boolean): void {
-    const server = this.server;
     this.syncFull++;
     if (!this.backlog) {
       // No history before this point is servable: a new one begins.
@@ -259,30 +273,75 @@ export class Primary implements PropagationTarget {
       this.server.replica.clearReplicationId2();
       this.createBacklog();
     }
+    this.attach(link, "wait_bgsave");
+    this.syncRequests.push({ link, psync, since: Date.now() });
+    this.startFullSync(Date.now());
+  }
+
+  /**
+   * Starts the transfer for the waiting replicas unless one runs or a
+   * BGSAVE/AOF rewrite holds the snapshot (then the cron retries once it
+   * ended, as Redis waits for the next BGSAVE). Diskless transfers wait
+   * repl-diskless-sync-delay for more replicas to share them, unless
+   * repl-diskless-sync-max-replicas have come; a replica without
+   * `capa eof` makes it the `$<len>` form.
+   */
+  private startFullSync(now: number): void {
+    const server = this.server;
+    const requests = this.syncRequests;
+    for (let i = requests.length - 1; i >= 0; i--) {
+      if (this.replicas.get(requests[i].link.client) !== requests[i].link) {
+        requests.splice(i, 1);
+      }
+    }
+    if (
+      requests.length === 0 || this.transfer ||
+      server.persistence.snapshotting
+    ) return;
+    const config = server.config;
+    const diskless = config.bool("repl-diskless-sync") &&
+      requests.every((r) => r.link.capaEof);
+    if (diskless) {
+      const delay = config.number("repl-diskless-sync-delay") * 1000;
+      const max = config.number("repl-diskless-sync-max-replicas");
+      const full = max > 0 && requests.length >= max;
+      if (!full && now - requests[0].since < delay) return;
+    }
+    const group = requests.splice(0);
     // The payload carries no SELECT for the stream: it must say its own.
     this.streamDb = -1;
     const ids = this.ids;
     server.log.notice(
-      `Starting BGSAVE for SYNC with target: replicas sockets`,
+      `Starting BGSAVE for SYNC with target: ${
+        diskless ? "replicas sockets" : "disk"
+      }`,
     );
-    const payload = serializeDatabases(
-      server.dbs,
-      [
-        ...server.persistence.aux(),
-        ["repl-stream-db", "0"],
-        ["repl-id", ids.replid],
-        ["repl-offset", String(ids.offset)],
-      ],
-      server.persistence.writeOptions(),
+    for (const { link, psync } of group) {
+      if (psync) {
+        link.client.out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
+      }
+      link.state = "send_bulk";
+      link.buffered = [];
+      server.markPending(link.client);
+    }
+    const aux: [string, string][] = [
+      ...server.persistence.aux(),
+      ["repl-stream-db", "0"],
+      ["repl-id", ids.replid],
+      ["repl-offset", String(ids.offset)],
+    ];
+    this.transfer = new FullSync(
+      server,
+      group.map((r) => r.link),
+      diskless,
+      aux,
+      (link) => this.replicas.get(link.client) === link,
+      () => {
+        this.transfer = undefined;
+        this.startFullSync(Date.now());
+      },
     );
-    const out = link.client.out;
-    if (psync) out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
-    out.raw(binaryToBytes(`$${payload.length}\r\n`));
-    out.raw(payload);
-    this.attach(link, "online");
-    server.log.notice(
-      `Synchronization with replica ${this.describe(link)} succeeded`,
-    );
+    server.flushPending();
   }
 
   /**
@@ -366,6 +425,7 @@ export class Primary implements PropagationTarget {
     backlog.append(bytes);
     this.ids.offset = backlog.endOffset;
     for (const link of this.replicas.values()) {
+      if (link.state === "send_bulk") link.buffered?.push(bytes);
       if (link.state !== "online") continue;
       link.client.out.raw(bytes);
       this.server.markPending(link.client);
@@ -394,6 +454,7 @@ export class Primary implements PropagationTarget {
       const ttl = config.number("repl-backlog-ttl") * 1000;
       if (ttl > 0 && now - this.noReplicasSince > ttl) this.freeBacklog();
     }
+    this.startFullSync(now);
     if (this.replicas.size === 0 || this.server.replica.isReplica) return;
     const period = config.number("repl-ping-replica-period") * 1000;
     if (now - this.lastPing >= period) {
