@@ -1,7 +1,7 @@
 /**
  * DEBUG, the subcommands Redis's own test suite leans on: HELP, OBJECT,
  * SLEEP, SET-ACTIVE-EXPIRE, PROTOCOL, RELOAD, LOADAOF, DIGEST, DIGEST-VALUE,
- * POPULATE and STRINGMATCH-TEST. The rest (CHANGE-REPL-ID ...) answer with
+ * POPULATE, STRINGMATCH-TEST and CHANGE-REPL-ID. The rest answer with
  * Redis's unknown-subcommand error until their subsystems land. The dispatcher applies
  * `enable-debug-command` before the handler runs, as Redis does.
  * @module
@@ -386,6 +386,13 @@ function debug(client: Client, argv: string[]): void {
     client.server.aof.reload();
     // The reload changed the dataset, but nothing of it is a write to log.
     client.server.propagation.prevent();
+    out.ok();
+  } else if (sub === "change-repl-id" && argc === 2) {
+    client.server.log.warning(
+      "Changing replication IDs after receiving DEBUG change-repl-id",
+    );
+    client.server.replica.changeReplicationId();
+    client.server.replica.clearReplicationId2();
     out.ok();
   } else if (sub === "digest" && argc === 2) {
     out.simple(digestHex(datasetDigest(client.server.dbs)));

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { bytesToBinary } from "../../src/protocol/binary.ts";
+import { waitFor } from "../helpers/replication.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import { startRedeno, startRedis } from "../helpers/servers.ts";
 
@@ -268,5 +269,40 @@ Deno.test("CLIENT PAUSE holds commands back in order; WRITE holds only writes", 
     admin.close();
     writer.close();
     await server.stop();
+  }
+});
+
+Deno.test("a primary lists its replica as TYPE replica (flags S) and CLIENT KILL TYPE replica|slave drops it, as redis-server", async () => {
+  for (const startPrimary of [startRedeno, startRedis]) {
+    const primary = await startPrimary();
+    const replica = await startRedis([
+      "--replicaof",
+      "127.0.0.1",
+      String(primary.port),
+    ]);
+    const c = await primary.connect();
+    try {
+      await waitFor(
+        "the replica to connect",
+        async () =>
+          String(await c.call("CLIENT", "LIST", "TYPE", "replica")) !== "",
+      );
+      const line = String(await c.call("CLIENT", "LIST", "TYPE", "slave"));
+      assert.equal(fields(line).get("flags"), "S");
+      const normal = String(await c.call("CLIENT", "LIST", "TYPE", "normal"));
+      assert.equal(normal.trim().split("\n").length, 1);
+      assert.equal(await c.call("CLIENT", "KILL", "TYPE", "replica"), 1);
+      // The replica dials again; SLAVE names the same type.
+      await waitFor(
+        "the replica to reconnect",
+        async () =>
+          String(await c.call("CLIENT", "LIST", "TYPE", "replica")) !== "",
+      );
+      assert.equal(await c.call("CLIENT", "KILL", "TYPE", "slave"), 1);
+    } finally {
+      c.close();
+      await replica.stop();
+      await primary.stop();
+    }
   }
 });

@@ -1,14 +1,20 @@
 /**
  * DEBUG over TCP: PROTOCOL's exact bytes in RESP2 and RESP3, OBJECT's line,
  * DIGEST and DIGEST-VALUE against values redis-server 7.0.15 printed,
- * SET-ACTIVE-EXPIRE, POPULATE, HELP and the unknown-subcommand error.
+ * SET-ACTIVE-EXPIRE, POPULATE, HELP, CHANGE-REPL-ID (with redis-server) and the
+ * unknown-subcommand error.
  * @module
  */
 
 import assert from "node:assert/strict";
 import { bytesToBinary } from "../../src/protocol/binary.ts";
+import { freePort } from "../helpers/ports.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
-import { type RunningServer, startRedeno } from "../helpers/servers.ts";
+import {
+  type RunningServer,
+  startRedeno,
+  startRedis,
+} from "../helpers/servers.ts";
 
 const ZEROS = "0".repeat(40);
 
@@ -258,4 +264,45 @@ Deno.test("DEBUG HELP, STRINGMATCH-TEST and unknown subcommands", async () => {
       );
     }
   });
+});
+
+Deno.test("DEBUG CHANGE-REPL-ID gives a new replication ID and forgets the secondary one, as redis-server does", async () => {
+  const replication = async (client: RespClient) => {
+    const text = String(await client.call("INFO", "replication"));
+    return new Map(
+      text.split("\r\n").filter((line) => line.includes(":")).map((line) =>
+        line.split(":", 2) as [string, string]
+      ),
+    );
+  };
+  for (const start of [startRedeno, startRedis]) {
+    const server = await start(["--enable-debug-command", "yes"]);
+    const client = await server.connect();
+    try {
+      // Following a primary that is not there and then none gives the
+      // server a secondary ID to forget.
+      await client.call("REPLICAOF", "127.0.0.1", freePort());
+      await client.call("REPLICAOF", "NO", "ONE");
+      const before = await replication(client);
+      assert.notEqual(before.get("master_replid2"), ZEROS);
+      assert.equal(await client.call("DEBUG", "CHANGE-REPL-ID"), "OK");
+      assert.equal(
+        await raw(client, "DEBUG", "CHANGE-REPL-ID", "x"),
+        "-ERR unknown subcommand or wrong number of arguments for 'CHANGE-REPL-ID'. Try DEBUG HELP.\r\n",
+      );
+      const after = await replication(client);
+      assert.notEqual(after.get("master_replid"), before.get("master_replid"));
+      assert.match(after.get("master_replid")!, /^[0-9a-f]{40}$/);
+      assert.equal(after.get("master_replid2"), ZEROS);
+      assert.equal(after.get("second_repl_offset"), "-1");
+      assert.ok(
+        server.output().includes(
+          "Changing replication IDs after receiving DEBUG change-repl-id",
+        ),
+      );
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }
 });
