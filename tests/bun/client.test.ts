@@ -7,7 +7,9 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -76,7 +78,16 @@ async function startRedenoOnBun(): Promise<
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [MAIN, "--port", String(port), "--bind", "127.0.0.1"],
+    // Its own directory, so the dump saved at shutdown is not the next run's.
+    [
+      MAIN,
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      mkdtempSync(`${tmpdir()}/redeno-bun-`),
+    ],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const deadline = Date.now() + 20_000;
