@@ -269,6 +269,47 @@ Deno.test("PSYNC ? -1 gives +FULLRESYNC, the RDB as $len, then the stream with S
   }
 });
 
+Deno.test("with capa eof and repl-diskless-sync yes the RDB comes as $EOF:<mark>, the RDB, the mark, then at the ACK the stream", async () => {
+  const primary = await startRedeno(["--repl-diskless-sync-delay", "0"]);
+  const p = await primary.connect();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: primary.port,
+  });
+  const raw = new RawReader(conn);
+  const send = (text: string) => conn.write(new TextEncoder().encode(text));
+  try {
+    await p.call("SET", "k", "v");
+    await send("REPLCONF capa eof\r\n");
+    await raw.until((t) => t.length >= 5);
+    assert.equal(raw.take(5), "+OK\r\n");
+    await send("PSYNC ? -1\r\n");
+    await raw.until((t) => /\$EOF:[0-9a-f]{40}\r\n/.test(t));
+    const match =
+      /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n\$EOF:([0-9a-f]{40})\r\n/
+        .exec(raw.text);
+    assert.ok(match, raw.text);
+    raw.take(match[0].length);
+    const mark = match[3];
+    await raw.until((t) => t.includes(mark));
+    const rdb = raw.take(raw.text.indexOf(mark));
+    raw.take(mark.length);
+    assert.ok(rdb.startsWith("REDIS0010"));
+    assert.ok(rdb.includes("repl-id") && rdb.includes(match[1]));
+    await p.call("SET", "a", "1");
+    // The stream waits for the replica's first ACK after the load.
+    await send(`REPLCONF ACK ${match[2]}\r\n`);
+    const stream = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
+      "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n";
+    await raw.until((t) => t.length >= stream.length);
+    assert.equal(raw.text, stream);
+  } finally {
+    p.close();
+    conn.close();
+    await primary.stop();
+  }
+});
+
 Deno.test("REPLCONF and PSYNC errors match redis-server", async () => {
   const redis = await startRedis();
   const redeno = await startRedeno();
