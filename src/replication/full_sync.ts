@@ -123,16 +123,11 @@ export class FullSync {
     );
     for (const link of this.links) {
       if (!this.alive(link)) continue;
-      for (const bytes of link.buffered ?? []) link.client.out.raw(bytes);
-      link.buffered = undefined;
-      link.state = "online";
-      link.ackTime = Date.now();
-      this.server.markPending(link.client);
-      log.notice(
-        `Synchronization with replica ${
-          this.server.primary.describe(link)
-        } succeeded`,
-      );
+      // A replica finds the diskless end mark only at the end of a read:
+      // its stream starts once it acknowledges the load (Redis 7.0's
+      // repl_start_cmd_stream_on_ack).
+      if (this.mark) link.streamOnAck = true;
+      else putOnline(this.server, link);
     }
     this.stop();
   }
@@ -144,4 +139,17 @@ export class FullSync {
     this.server.persistence.attachSnapshot(undefined);
     this.done();
   }
+}
+
+/** Sends `link` the stream buffered during its sync and makes it online. */
+export function putOnline(server: Server, link: ReplicaLink): void {
+  for (const bytes of link.buffered ?? []) link.client.out.raw(bytes);
+  link.buffered = undefined;
+  link.streamOnAck = false;
+  link.state = "online";
+  link.ackTime = Date.now();
+  server.markPending(link.client);
+  server.log.notice(
+    `Synchronization with replica ${server.primary.describe(link)} succeeded`,
+  );
 }

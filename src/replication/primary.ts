@@ -19,7 +19,7 @@ import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
 import type { Server } from "../server.ts";
 import { Backlog } from "./backlog.ts";
 import type { ReplicationIds } from "./replica.ts";
-import { FullSync } from "./full_sync.ts";
+import { FullSync, putOnline } from "./full_sync.ts";
 
 /** A replica's state on the primary (Redis's SLAVE_STATE_*), as INFO names it. */
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
@@ -44,6 +44,8 @@ export interface ReplicaLink {
   ackTime: number;
   /** Stream bytes waiting for the full sync's payload to be sent (send_bulk). */
   buffered?: Uint8Array[];
+  /** The diskless payload is sent: the stream starts at its first ACK. */
+  streamOnAck?: boolean;
 }
 
 /** A replica waiting for its full sync to start. */
@@ -398,6 +400,7 @@ export class Primary implements PropagationTarget {
 
   /** REPLCONF ACK offset. */
   acknowledge(link: ReplicaLink, offset: number): void {
+    if (link.streamOnAck) putOnline(this.server, link);
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
     for (const [client, wait] of this.waiting) {

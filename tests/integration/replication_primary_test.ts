@@ -36,7 +36,7 @@ function assertError(reply: unknown, pattern: RegExp): void {
 async function withReplica(
   kind: "redis" | "redeno",
   body: (primary: RespClient, replica: RespClient) => Promise<void>,
-  primaryArgs: string[] = [],
+  primaryArgs: string[] = ["--repl-diskless-sync-delay", "0"],
 ): Promise<void> {
   const primary = await startRedeno([...DEBUG, ...primaryArgs]);
   let replica: RunningServer | undefined;
@@ -64,7 +64,38 @@ async function withReplica(
   }
 }
 
+/** The replica's state in the primary's INFO replication, "" before it comes. */
+async function replicaState(p: RespClient): Promise<string> {
+  const line = (await info(p, "replication")).get("slave0") ?? "";
+  return /state=(\w+)/.exec(line)?.[1] ?? "";
+}
+
+/** Waits until the primary is sending the RDB; false if the sync ended first. */
+async function sendingBulk(p: RespClient): Promise<boolean> {
+  for (;;) {
+    const state = await replicaState(p);
+    if (state === "send_bulk") return true;
+    if (state === "online") return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 for (const kind of ["redis", "redeno"] as const) {
+  for (const diskless of ["yes", "no"]) {
+    Deno.test(`a ${kind} replica of redeno, repl-diskless-sync ${diskless}: full sync with writes during it, equal digests`, async () => {
+      await withReplica(kind, async (p, r) => {
+        await sendingBulk(p);
+        for (let i = 0; i < 200; i++) await p.call("SET", `during${i}`, i);
+        await p.call("SELECT", 3);
+        await p.call("INCR", "during-counter");
+        await p.call("SELECT", 0);
+        await caughtUp(p, r);
+        assert.equal(await digest(r), await digest(p));
+        assert.equal(await replicaState(p), "online");
+      }, ["--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "1"]);
+    });
+  }
+
   Deno.test(`a ${kind} replica of redeno: full sync, writes during and after it, equal digests, partial resync after a cut`, async () => {
     await withReplica(kind, async (p, r) => {
       for (let i = 0; i < 200; i++) await p.call("SET", `during${i}`, i);
@@ -127,6 +158,45 @@ for (const kind of ["redis", "redeno"] as const) {
     });
   });
 }
+
+Deno.test("a client's PING is answered while a 200k-key full sync is sent", async () => {
+  const primary = await startRedeno([
+    ...DEBUG,
+    "--repl-diskless-sync-delay",
+    "0",
+  ]);
+  const p = await primary.connect();
+  let replica: RunningServer | undefined;
+  try {
+    await p.call("DEBUG", "POPULATE", "200000", "big", "20");
+    replica = await startRedis([
+      "--replicaof",
+      "127.0.0.1",
+      String(primary.port),
+    ]);
+    assert.ok(await sendingBulk(p), "the sync ended before it was seen");
+    assert.equal(await p.call("PING"), "PONG");
+    await p.call("SET", "written-during", "1");
+    // Still sending: the PING was answered before the sync finished.
+    assert.equal(await replicaState(p), "send_bulk");
+    const r = await replica.connect();
+    try {
+      await caughtUp(p, r);
+      assert.equal(await r.call("DBSIZE"), 200001);
+      assert.equal(await r.call("GET", "written-during"), "1");
+    } finally {
+      r.close();
+    }
+  } catch (error) {
+    console.error(primary.output());
+    if (replica) console.error(replica.output());
+    throw error;
+  } finally {
+    p.close();
+    await replica?.stop();
+    await primary.stop();
+  }
+});
 
 /** Reads a connection's bytes as a binary string, as they come. */
 class RawReader {
@@ -192,6 +262,47 @@ Deno.test("PSYNC ? -1 gives +FULLRESYNC, the RDB as $len, then the stream with S
           `offset=${offset},`,
         ),
     );
+  } finally {
+    p.close();
+    conn.close();
+    await primary.stop();
+  }
+});
+
+Deno.test("with capa eof and repl-diskless-sync yes the RDB comes as $EOF:<mark>, the RDB, the mark, then at the ACK the stream", async () => {
+  const primary = await startRedeno(["--repl-diskless-sync-delay", "0"]);
+  const p = await primary.connect();
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: primary.port,
+  });
+  const raw = new RawReader(conn);
+  const send = (text: string) => conn.write(new TextEncoder().encode(text));
+  try {
+    await p.call("SET", "k", "v");
+    await send("REPLCONF capa eof\r\n");
+    await raw.until((t) => t.length >= 5);
+    assert.equal(raw.take(5), "+OK\r\n");
+    await send("PSYNC ? -1\r\n");
+    await raw.until((t) => /\$EOF:[0-9a-f]{40}\r\n/.test(t));
+    const match =
+      /^\+FULLRESYNC ([0-9a-f]{40}) (\d+)\r\n\$EOF:([0-9a-f]{40})\r\n/
+        .exec(raw.text);
+    assert.ok(match, raw.text);
+    raw.take(match[0].length);
+    const mark = match[3];
+    await raw.until((t) => t.includes(mark));
+    const rdb = raw.take(raw.text.indexOf(mark));
+    raw.take(mark.length);
+    assert.ok(rdb.startsWith("REDIS0010"));
+    assert.ok(rdb.includes("repl-id") && rdb.includes(match[1]));
+    await p.call("SET", "a", "1");
+    // The stream waits for the replica's first ACK after the load.
+    await send(`REPLCONF ACK ${match[2]}\r\n`);
+    const stream = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
+      "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n";
+    await raw.until((t) => t.length >= stream.length);
+    assert.equal(raw.text, stream);
   } finally {
     p.close();
     conn.close();
