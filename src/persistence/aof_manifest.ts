@@ -8,6 +8,8 @@
  * @module
  */
 
+import { splitArgs } from "../protocol/decoder.ts";
+
 /** One file of the manifest. */
 export interface AofFileInfo {
   name: string;
@@ -202,70 +204,4 @@ function repr(s: string): string {
     else out += "\\x" + code.toString(16).padStart(2, "0");
   }
   return out + '"';
-}
-
-const ESCAPES: Record<string, string> = {
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  b: "\b",
-  a: "\x07",
-};
-
-/** Splits a line as sdssplitargs does (quotes and escapes); null when unbalanced. */
-export function splitArgs(line: string): string[] | null {
-  const args: string[] = [];
-  let i = 0;
-  const blank = (c: string) => " \n\r\t\v\f".includes(c);
-  while (true) {
-    while (i < line.length && blank(line[i])) i++;
-    if (i >= line.length) return args;
-    let current = "";
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        const c = line[i];
-        if (
-          c === "\\" && line[i + 1] === "x" &&
-          /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))
-        ) {
-          current += String.fromCharCode(
-            parseInt(line.slice(i + 2, i + 4), 16),
-          );
-          i += 4;
-        } else if (c === "\\" && i + 1 < line.length) {
-          current += ESCAPES[line[i + 1]] ?? line[i + 1];
-          i += 2;
-        } else if (c === '"') {
-          i++;
-          if (i < line.length && !blank(line[i])) return null;
-          break;
-        } else {
-          current += c;
-          i++;
-        }
-      }
-    } else if (line[i] === "'") {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        const c = line[i];
-        if (c === "\\" && line[i + 1] === "'") {
-          current += "'";
-          i += 2;
-        } else if (c === "'") {
-          i++;
-          if (i < line.length && !blank(line[i])) return null;
-          break;
-        } else {
-          current += c;
-          i++;
-        }
-      }
-    } else {
-      while (i < line.length && !blank(line[i])) current += line[i++];
-    }
-    args.push(current);
-  }
 }

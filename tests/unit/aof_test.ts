@@ -10,8 +10,8 @@ import {
   formatManifest,
   ManifestError,
   parseManifest,
-  splitArgs,
 } from "../../src/persistence/aof_manifest.ts";
+import { splitArgs } from "../../src/protocol/decoder.ts";
 import {
   encodeCommand,
   readCommands,
