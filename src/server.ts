@@ -5,6 +5,7 @@
  * @module
  */
 
+import { randomHex } from "./util/random_hex.ts";
 import { chmodSync, unlinkSync } from "node:fs";
 import process from "node:process";
 import { Blocking } from "./blocking.ts";
@@ -552,9 +553,4 @@ function bindAddresses(bind: string): BindAddress[] {
       optional,
     };
   });
-}
-
-function randomHex(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

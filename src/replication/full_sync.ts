@@ -13,6 +13,7 @@
  * @module
  */
 
+import { randomHex } from "../util/random_hex.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
 import { RdbFileWriter } from "../persistence/rdb_file.ts";
 import { Snapshot } from "../persistence/snapshot.ts";
@@ -23,12 +24,6 @@ import type { ReplicaLink } from "./primary.ts";
 const SLICE_MS = 5;
 /** RDB bytes a slice may produce before it hands them on. */
 const SLICE_BYTES = 1 << 18;
-
-/** Random lowercase hex, the diskless payload's end mark. */
-function randomHex(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A running transfer of one snapshot to `links`. */
 export class FullSync {

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { randomHex } from "../util/random_hex.ts";
 import { renameSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { Client } from "../client.ts";
@@ -906,9 +907,4 @@ function describeError(error: Error): string {
   const text = error.message;
   if (/refused/i.test(text)) return "Connection refused";
   return text;
-}
-
-function randomHex(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
