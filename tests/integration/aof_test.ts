@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { freePort } from "../helpers/ports.ts";
 import {
   appendFileSync,
   cpSync,
@@ -284,7 +285,7 @@ async function tryStart(
   dir: string,
   extra: string[],
 ): Promise<{ code: number; output: string; keys: number }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const child = new Deno.Command(cmd[0], {
     args: [
       ...cmd.slice(1),
