@@ -56,6 +56,27 @@ async function collect(
   for await (const chunk of stream) sink.push(decoder.decode(chunk));
 }
 
+/**
+ * The process_id from INFO server on `conn`, or undefined when the server
+ * refuses INFO (a password is set) so the owner cannot be told.
+ */
+async function processIdOf(conn: Deno.Conn): Promise<number | undefined> {
+  await conn.write(
+    new TextEncoder().encode("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"),
+  );
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(16384);
+  let text = "";
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error("connection closed during INFO");
+    text += decoder.decode(buffer.subarray(0, n));
+    if (text.startsWith("-")) return undefined;
+    const match = /process_id:(\d+)\r\n/.exec(text);
+    if (match) return Number(match[1]);
+  }
+}
+
 async function waitForPort(
   port: number,
   child: Deno.ChildProcess,
@@ -68,9 +89,14 @@ async function waitForPort(
     if (exited) throw new Error(`server exited during start:\n${output()}`);
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
+      const pid = await processIdOf(conn).finally(() => conn.close());
+      // Another process may own the port if our child failed to bind it.
+      if (pid === undefined || pid === child.pid) return;
+      throw new Error(`port ${port} is served by process ${pid}`);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith("port ")) {
+        throw new Error(`${error.message}, not ours:\n${output()}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -134,47 +160,67 @@ export async function spawnServer(
   };
 }
 
+/**
+ * Runs `start` on a free port, again on another one when the port was taken
+ * between choosing and binding it (another test's client or server got it).
+ */
+async function onFreePort(
+  start: (port: number) => Promise<RunningServer>,
+): Promise<RunningServer> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await start(freePort());
+    } catch (error) {
+      const taken = error instanceof Error &&
+        /already in use|not ours/.test(error.message);
+      if (!taken || attempt === 3) throw error;
+    }
+  }
+}
+
 /** Starts redeno on a free port with extra redis-server style arguments. */
 export function startRedeno(
   args: string[] = [],
   target: Target = currentTarget(),
 ): Promise<RunningServer> {
-  const port = freePort();
-  return spawnServer(
-    [
-      ...redenoCommand(target),
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      // Its own directory: the dump it saves at shutdown must not reach others.
-      "--dir",
-      Deno.makeTempDirSync(),
-      ...args,
-    ],
-    port,
-    { cwd: ROOT },
+  return onFreePort((port) =>
+    spawnServer(
+      [
+        ...redenoCommand(target),
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        // Its own directory: the dump it saves at shutdown must not reach others.
+        "--dir",
+        Deno.makeTempDirSync(),
+        ...args,
+      ],
+      port,
+      { cwd: ROOT },
+    )
   );
 }
 
 /** Starts the real redis-server 7.0 on a free port, without persistence. */
 export function startRedis(args: string[] = []): Promise<RunningServer> {
-  const port = freePort();
-  return spawnServer(
-    [
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      Deno.makeTempDirSync(),
-      ...args,
-    ],
-    port,
+  return onFreePort((port) =>
+    spawnServer(
+      [
+        "redis-server",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        Deno.makeTempDirSync(),
+        ...args,
+      ],
+      port,
+    )
   );
 }
