@@ -256,8 +256,10 @@ export class Client implements ConnectionHandler {
   /**
    * Checks `client-output-buffer-limit` for this client's class; a client
    * over its hard limit, or over its soft limit for too long, is closed.
+   * `inCron` is the server cron's check, which Redis logs as a close done
+   * rather than scheduled.
    */
-  checkOutputLimit(): boolean {
+  checkOutputLimit(inCron = false): boolean {
     const limit = this.server.outputLimits[this.kind];
     if (limit.hard === 0 && limit.soft === 0) return false;
     const used = this.outputPending;
@@ -272,7 +274,9 @@ export class Client implements ConnectionHandler {
     }
     if (!overHard && !overSoft) return false;
     this.server.log.warning(
-      `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      `Client ${this.describe()} ${
+        inCron ? "closed" : "scheduled to be closed ASAP"
+      } for overcoming of output buffer limits.`,
     );
     this.close();
     return true;
