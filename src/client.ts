@@ -87,6 +87,11 @@ export class Client implements ConnectionHandler {
   readPeak = 0;
   /** Unix ms since which the output has been above the soft limit, or 0. */
   private softLimitSince = 0;
+  /**
+   * Bytes queued for this client outside its writer: a replica's stream
+   * held while its full sync runs. They count against its output limit.
+   */
+  held = 0;
   /** Bytes handed to the socket and not yet confirmed written. */
   private inFlight = 0;
   private writing: Promise<void> | undefined;
@@ -116,7 +121,20 @@ export class Client implements ConnectionHandler {
 
   /** Bytes of output not yet written to the socket (CLIENT LIST omem). */
   get outputPending(): number {
+    return this.out.length + this.inFlight + this.held;
+  }
+
+  /**
+   * Bytes queued in the writer or on the socket (not `held`): what a
+   * paced sender (a replica's RDB transfer) waits to go down.
+   */
+  get unwritten(): number {
     return this.out.length + this.inFlight;
+  }
+
+  /** The socket write in progress (settles when it ends), or undefined. */
+  get writeInProgress(): Promise<void> | undefined {
+    return this.writing;
   }
 
   /** Bytes arrived from the socket. */
@@ -238,8 +256,10 @@ export class Client implements ConnectionHandler {
   /**
    * Checks `client-output-buffer-limit` for this client's class; a client
    * over its hard limit, or over its soft limit for too long, is closed.
+   * `inCron` is the server cron's check, which Redis logs as a close done
+   * rather than scheduled.
    */
-  checkOutputLimit(): boolean {
+  checkOutputLimit(inCron = false): boolean {
     const limit = this.server.outputLimits[this.kind];
     if (limit.hard === 0 && limit.soft === 0) return false;
     const used = this.outputPending;
@@ -254,7 +274,9 @@ export class Client implements ConnectionHandler {
     }
     if (!overHard && !overSoft) return false;
     this.server.log.warning(
-      `Client ${this.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+      `Client ${this.describe()} ${
+        inCron ? "closed" : "scheduled to be closed ASAP"
+      } for overcoming of output buffer limits.`,
     );
     this.close();
     return true;

@@ -461,7 +461,7 @@ export class Server {
         client.close();
         continue;
       }
-      if (client.outputPending > 0) client.checkOutputLimit();
+      if (client.outputPending > 0) client.checkOutputLimit(true);
     }
     this.metrics.sample(this, now);
     updateAccessClock(now);

@@ -57,6 +57,9 @@ interface SyncRequest {
   since: number;
 }
 
+/** The pre-sync keepalive. */
+const NEWLINE = new Uint8Array([10]);
+
 /** Encodes one command as the RESP array replicas read. */
 export function encodeCommand(argv: string[]): Uint8Array {
   let text = `*${argv.length}\r\n`;
@@ -76,6 +79,7 @@ export class Primary implements PropagationTarget {
   /** Unix ms since the last replica left, for repl-backlog-ttl; 0 while some are attached. */
   private noReplicasSince = 0;
   private lastPing = 0;
+  private lastKeepalive = 0;
   private flushScheduled = false;
   /** INFO sync_full, sync_partial_ok, sync_partial_err. */
   syncFull = 0;
@@ -265,7 +269,8 @@ export class Primary implements PropagationTarget {
 
   /**
    * Queues `link` for a full sync (+FULLRESYNC, the dataset as an RDB
-   * payload, then the stream) and starts one if it can.
+   * payload, then the stream): it joins a disk-form transfer still saving
+   * when it can, else waits for the next one (Redis's syncCommand cases).
    */
   private fullSync(link: ReplicaLink, psync: boolean): void {
     this.syncFull++;
@@ -276,8 +281,74 @@ export class Primary implements PropagationTarget {
       this.createBacklog();
     }
     this.attach(link, "wait_bgsave");
+    const log = this.server.log;
+    const transfer = this.transfer;
+    if (transfer?.saving) {
+      if (this.joinTransfer(transfer, link, psync)) {
+        log.notice("Waiting for end of BGSAVE for SYNC");
+        return;
+      }
+      log.notice(
+        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
+      );
+    } else if (transfer) {
+      log.notice(
+        "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC",
+      );
+    } else if (this.server.persistence.bgsaveInProgress) {
+      // A BGSAVE of its own registers no stream for anyone to share.
+      log.notice(
+        "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
+      );
+    } else if (this.server.persistence.snapshotting) {
+      log.notice(
+        "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed",
+      );
+    } else if (this.disklessFor(link)) {
+      log.notice("Delay next BGSAVE for diskless SYNC");
+    }
     this.syncRequests.push({ link, psync, since: Date.now() });
     this.startFullSync(Date.now());
+  }
+
+  /** Whether `link` would get the `$EOF:` form, waiting repl-diskless-sync-delay. */
+  private disklessFor(link: ReplicaLink): boolean {
+    const config = this.server.config;
+    return config.bool("repl-diskless-sync") && link.capaEof &&
+      config.number("repl-diskless-sync-delay") > 0;
+  }
+
+  /**
+   * Attaches `link` to the disk-form `transfer` when a replica already in it
+   * has no capability `link` lacks (and wants the stream unless `link` does
+   * not): `link` gets its offset and a copy of its buffered stream.
+   */
+  private joinTransfer(
+    transfer: FullSync,
+    link: ReplicaLink,
+    psync: boolean,
+  ): boolean {
+    const model = transfer.links.find((other) =>
+      this.replicas.get(other.client) === other &&
+      (!other.rdbOnly || link.rdbOnly)
+    );
+    if (
+      !model || (model.capaEof && !link.capaEof) ||
+      (model.capaPsync2 && !link.capaPsync2)
+    ) return false;
+    if (psync) {
+      link.client.out.simple(
+        `FULLRESYNC ${this.ids.replid} ${transfer.offset}`,
+      );
+    }
+    link.state = "send_bulk";
+    if (!link.rdbOnly) {
+      link.buffered = [...(model.buffered ?? [])];
+      link.client.held = model.client.held;
+    }
+    transfer.links.push(link);
+    this.server.markPending(link.client);
+    return true;
   }
 
   /**
@@ -323,7 +394,9 @@ export class Primary implements PropagationTarget {
         link.client.out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
       }
       link.state = "send_bulk";
-      link.buffered = [];
+      // An rdb-only replica gets no stream, so none is kept for it.
+      link.buffered = link.rdbOnly ? undefined : [];
+      link.client.held = 0;
       server.markPending(link.client);
     }
     const aux: [string, string][] = [
@@ -344,6 +417,22 @@ export class Primary implements PropagationTarget {
       },
     );
     server.flushPending();
+  }
+
+  /**
+   * A newline to each replica waiting for its RDB to start or for a disk
+   * one to be saved, once a second, so its repl-timeout does not fire while
+   * nothing else can be sent (replicationCron's pre-sync keepalive).
+   */
+  private sendKeepalives(): void {
+    const saving = this.transfer?.saving ? this.transfer.links : [];
+    for (const link of this.replicas.values()) {
+      const presync = link.state === "wait_bgsave" ||
+        (link.state === "send_bulk" && saving.includes(link));
+      if (!presync) continue;
+      link.client.out.raw(NEWLINE);
+      this.server.markPending(link.client);
+    }
   }
 
   /**
@@ -428,7 +517,12 @@ export class Primary implements PropagationTarget {
     backlog.append(bytes);
     this.ids.offset = backlog.endOffset;
     for (const link of this.replicas.values()) {
-      if (link.state === "send_bulk") link.buffered?.push(bytes);
+      if (link.state === "send_bulk" && link.buffered) {
+        link.buffered.push(bytes);
+        // Held bytes count against its output limit, checked at the flush.
+        link.client.held += bytes.length;
+        this.server.markPending(link.client);
+      }
       if (link.state !== "online") continue;
       link.client.out.raw(bytes);
       this.server.markPending(link.client);
@@ -458,6 +552,10 @@ export class Primary implements PropagationTarget {
       if (ttl > 0 && now - this.noReplicasSince > ttl) this.freeBacklog();
     }
     this.startFullSync(now);
+    if (now - this.lastKeepalive >= 1000) {
+      this.lastKeepalive = now;
+      this.sendKeepalives();
+    }
     if (this.replicas.size === 0 || this.server.replica.isReplica) return;
     const period = config.number("repl-ping-replica-period") * 1000;
     if (now - this.lastPing >= period) {

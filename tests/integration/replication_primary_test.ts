@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { RespError } from "../../src/protocol/decoder.ts";
-import { bytesToBinary } from "../../src/protocol/binary.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
+import { RawReader } from "../helpers/raw_reader.ts";
 import {
   type RunningServer,
   startRedeno,
@@ -197,29 +197,6 @@ Deno.test("a client's PING is answered while a 200k-key full sync is sent", asyn
     await primary.stop();
   }
 });
-
-/** Reads a connection's bytes as a binary string, as they come. */
-class RawReader {
-  text = "";
-  private readonly buf = new Uint8Array(1 << 16);
-  constructor(readonly conn: Deno.Conn) {}
-
-  /** Reads until `done` holds for the text so far. */
-  async until(done: (text: string) => boolean): Promise<void> {
-    while (!done(this.text)) {
-      const n = await this.conn.read(this.buf);
-      if (n === null) throw new Error("closed");
-      this.text += bytesToBinary(this.buf.subarray(0, n));
-    }
-  }
-
-  /** Takes the first `n` characters off the text. */
-  take(n: number): string {
-    const head = this.text.slice(0, n);
-    this.text = this.text.slice(n);
-    return head;
-  }
-}
 
 Deno.test("PSYNC ? -1 gives +FULLRESYNC, the RDB as $len, then the stream with SELECT", async () => {
   const primary = await startRedeno();
