@@ -219,3 +219,58 @@ for (const [aKind, bKind, cKind] of CHAINS) {
     });
   });
 }
+
+// R2 is the server under test; an all-redis-server run shows the same
+// expectations hold for Redis 7.0 itself.
+for (const r2Kind of ["redeno", "redis"] as const) {
+  Deno.test(`a replica (${r2Kind}) with a sub-replica keeps it when moved under a sibling, and drops it to pass on a promoted primary's new ID`, async () => {
+    await withTopology(async (t) => {
+      const P = await t.start("P", "redis", [
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-ping-replica-period",
+        "3600",
+      ]);
+      const p = P.client;
+      await fill(p, "");
+      const R1 = await t.start("R1", "redis", replicaOf(P.server));
+      const R2 = await t.start("R2", r2Kind, [
+        "--repl-diskless-sync-delay",
+        "0",
+        ...replicaOf(P.server),
+      ]);
+      const C = await t.start("C", "redis", replicaOf(R2.server));
+      const [r1, r2, c] = [R1.client, R2.client, C.client];
+      await writeStream(p);
+      for (const replica of [r1, r2, c]) await caughtUp(p, replica);
+
+      // Same history under R1: R2 continues with +CONTINUE and C stays.
+      const cOnR2 = await replicaClientId(r2);
+      assert.equal(
+        await r2.call("REPLICAOF", "127.0.0.1", R1.server.port),
+        "OK",
+      );
+      await caughtUp(r1, r2);
+      assert.equal(await replicaClientId(r2), cOnR2, "C kept its link");
+      let stats = await info(r2, "stats");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(stats.get("sync_partial_ok"), "0");
+
+      // R1 promoted: R2 takes its new ID and C reconnects to learn it.
+      const oldReplid = (await info(p, "replication")).get("master_replid");
+      assert.equal(await r1.call("REPLICAOF", "NO", "ONE"), "OK");
+      const newReplid = (await info(r1, "replication")).get("master_replid");
+      await fill(r1, "after:");
+      await caughtUp(r1, r2);
+      await caughtUp(r1, c);
+      const cIds = await info(c, "replication");
+      assert.equal(cIds.get("master_replid"), newReplid);
+      assert.equal(cIds.get("master_replid2"), oldReplid);
+      assert.notEqual(await replicaClientId(r2), cOnR2, "C reconnected");
+      stats = await info(r2, "stats");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(stats.get("sync_partial_ok"), "1");
+      assert.equal(await digest(c), await digest(r1));
+    });
+  });
+}
