@@ -300,8 +300,8 @@ export class MasterLink {
   follow(host: string, port: number, atStart = false): void {
     const wasPrimary = !this.isReplica && !atStart;
     this.dropMaster();
-    // Our replicas must resync: their history is about to change.
-    this.server.primary.dropReplicas();
+    // Our replicas stay (as in Redis 7.0): a +CONTINUE keeps their history;
+    // a new ID or a full sync drops them then.
     this.server.blocking.unblockAll(
       "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
     );
@@ -630,7 +630,9 @@ export class MasterLink {
       this.ids.replid2 = cached.replid;
       this.ids.secondOffset = cached.offset + 1;
       this.ids.replid = newReplid;
-      log.notice(`Master replication ID changed to ${newReplid}`);
+      log.warning(`Master replication ID changed to ${newReplid}`);
+      // Our replicas reconnect to learn the new ID, and continue partially.
+      this.server.primary.dropReplicas();
     }
     this.cached = undefined;
     this.startStream(cached.offset, cached.db);

@@ -25,6 +25,19 @@ import {
 
 type Kind = "redis" | "redeno";
 
+/** Full syncs start at once instead of waiting for more replicas. */
+const NO_SYNC_DELAY = ["--repl-diskless-sync-delay", "0"];
+/**
+ * A primary that sends no PING during the test: one reaching a replica and
+ * not its sibling before a switch would put that replica past the promoted
+ * one's second_repl_offset.
+ */
+const QUIET_PRIMARY = [
+  ...NO_SYNC_DELAY,
+  "--repl-ping-replica-period",
+  "3600",
+];
+
 /** The servers of one test and a client of each; `stop` ends them all. */
 class Topology {
   private readonly servers: { name: string; server: RunningServer }[] = [];
@@ -94,14 +107,7 @@ for (const { p: pKind, r1: r1Kind, r2: r2Kind } of PROMOTIONS) {
   for (const primaryFate of ["killed", "left running"] as const) {
     Deno.test(`primary ${pKind} ${primaryFate}, replica ${r1Kind} promoted: the other replica (${r2Kind}) continues with it partially`, async () => {
       await withTopology(async (t) => {
-        // No PING from P may reach one replica and not the other before the
-        // switch: that would put R2 past R1's second_repl_offset.
-        const P = await t.start("P", pKind, [
-          "--repl-diskless-sync-delay",
-          "0",
-          "--repl-ping-replica-period",
-          "3600",
-        ]);
+        const P = await t.start("P", pKind, QUIET_PRIMARY);
         const p = P.client;
         await fill(p, "");
         const R1 = await t.start("R1", r1Kind, replicaOf(P.server));
@@ -167,12 +173,14 @@ const CHAINS: [Kind, Kind, Kind][] = [
 for (const [aKind, bKind, cKind] of CHAINS) {
   Deno.test(`chained replication ${aKind} -> ${bKind} -> ${cKind}: equal digests, partial resyncs after either link is cut`, async () => {
     await withTopology(async (t) => {
-      const noDelay = ["--repl-diskless-sync-delay", "0"];
-      const A = await t.start("A", aKind, noDelay);
+      const A = await t.start("A", aKind, NO_SYNC_DELAY);
       const a = A.client;
       await fill(a, "");
       await a.call("DEBUG", "POPULATE", "20000", "pop", "50");
-      const B = await t.start("B", bKind, [...noDelay, ...replicaOf(A.server)]);
+      const B = await t.start("B", bKind, [
+        ...NO_SYNC_DELAY,
+        ...replicaOf(A.server),
+      ]);
       const b = B.client;
       // These arrive while B syncs, or just after.
       for (let i = 0; i < 200; i++) await a.call("SET", `during${i}`, i);
@@ -216,6 +224,55 @@ for (const [aKind, bKind, cKind] of CHAINS) {
       );
       assert.equal(await digest(c), await digest(a));
       assert.equal(await digest(b), await digest(a));
+    });
+  });
+}
+
+// R2 is the server under test; an all-redis-server run shows the same
+// expectations hold for Redis 7.0 itself.
+for (const r2Kind of ["redeno", "redis"] as const) {
+  Deno.test(`a replica (${r2Kind}) with a sub-replica keeps it when moved under a sibling, and drops it to pass on a promoted primary's new ID`, async () => {
+    await withTopology(async (t) => {
+      const P = await t.start("P", "redis", QUIET_PRIMARY);
+      const p = P.client;
+      await fill(p, "");
+      const R1 = await t.start("R1", "redis", replicaOf(P.server));
+      const R2 = await t.start("R2", r2Kind, [
+        ...NO_SYNC_DELAY,
+        ...replicaOf(P.server),
+      ]);
+      const C = await t.start("C", "redis", replicaOf(R2.server));
+      const [r1, r2, c] = [R1.client, R2.client, C.client];
+      await writeStream(p);
+      for (const replica of [r1, r2, c]) await caughtUp(p, replica);
+
+      // Same history under R1: R2 continues with +CONTINUE and C stays.
+      const cOnR2 = await replicaClientId(r2);
+      assert.equal(
+        await r2.call("REPLICAOF", "127.0.0.1", R1.server.port),
+        "OK",
+      );
+      await caughtUp(r1, r2);
+      assert.equal(await replicaClientId(r2), cOnR2, "C kept its link");
+      let stats = await info(r2, "stats");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(stats.get("sync_partial_ok"), "0");
+
+      // R1 promoted: R2 takes its new ID and C reconnects to learn it.
+      const oldReplid = (await info(p, "replication")).get("master_replid");
+      assert.equal(await r1.call("REPLICAOF", "NO", "ONE"), "OK");
+      const newReplid = (await info(r1, "replication")).get("master_replid");
+      await fill(r1, "after:");
+      await caughtUp(r1, r2);
+      await caughtUp(r1, c);
+      const cIds = await info(c, "replication");
+      assert.equal(cIds.get("master_replid"), newReplid);
+      assert.equal(cIds.get("master_replid2"), oldReplid);
+      assert.notEqual(await replicaClientId(r2), cOnR2, "C reconnected");
+      stats = await info(r2, "stats");
+      assert.equal(stats.get("sync_full"), "1");
+      assert.equal(stats.get("sync_partial_ok"), "1");
+      assert.equal(await digest(c), await digest(r1));
     });
   });
 }
