@@ -6,7 +6,7 @@
  * bytes per second (default 8 MiB/s). The primary's RSS (VmRSS of its
  * process; for redis-server also its fork child's) is sampled every 50 ms.
  *
- *   deno run -A bench/slow_replica.ts [-n 1000000] [--rate 8388608] [--markdown]
+ *   deno run -A bench/slow_replica.ts [-n 1000000] [--rate 8388608] [--size 0]
  * @module
  */
 
@@ -24,6 +24,8 @@ function option(name: string, fallback: number): number {
 
 const keys = option("-n", 1_000_000);
 const rate = option("--rate", 8 << 20);
+/** Value size for DEBUG POPULATE (0: its default); values are then stored uncompressed. */
+const size = option("--size", 0);
 const MiB = 1 << 20;
 
 /** VmRSS of `pid` in bytes, 0 once it is gone. */
@@ -134,7 +136,8 @@ async function slowSync(
 }
 
 async function populate(c: RespClient): Promise<void> {
-  await c.call("DEBUG", "POPULATE", keys);
+  if (size > 0) await c.call("DEBUG", "POPULATE", keys, "key", size);
+  else await c.call("DEBUG", "POPULATE", keys);
 }
 
 const rows: string[] = [];
@@ -155,6 +158,9 @@ for (const diskless of [false, true]) {
       diskless ? "yes" : "no",
       "--repl-diskless-sync-delay",
       "0",
+      // Populated values are zero-padded: uncompressed, --size sets the RDB's.
+      "--rdbcompression",
+      size > 0 ? "no" : "yes",
     ]);
     const c = await server.connect();
     try {
@@ -178,9 +184,9 @@ for (const diskless of [false, true]) {
 }
 
 console.log(
-  `deno run -A bench/slow_replica.ts -n ${keys} --rate ${rate} on ${
-    new Date().toISOString().slice(0, 10)
-  }\n`,
+  `deno run -A bench/slow_replica.ts -n ${keys} --rate ${rate}${
+    size > 0 ? ` --size ${size}` : ""
+  } on ${new Date().toISOString().slice(0, 10)}\n`,
 );
 console.log(
   "| form | primary | RDB (MiB) | sync (s) | RSS before (MiB) | RSS peak (MiB) | growth (MiB) | fork child peak (MiB) |",
