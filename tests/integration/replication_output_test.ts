@@ -127,6 +127,46 @@ for (const diskless of ["yes", "no"]) {
   });
 }
 
+Deno.test("a replica that stops reading a diskless RDB is dropped after repl-timeout, and the snapshot is free again", async () => {
+  const primary = await startRedeno([
+    ...DEBUG,
+    "--repl-diskless-sync-delay",
+    "0",
+    "--rdbcompression",
+    "no",
+    "--repl-timeout",
+    "1",
+  ]);
+  const p = await primary.connect();
+  const raw = await rawReplica(primary);
+  try {
+    await p.call("DEBUG", "POPULATE", "120000", "key", "100");
+    await raw.send("REPLCONF capa eof\r\n");
+    await raw.until((t) => t.startsWith("+OK\r\n"));
+    raw.take(5);
+    await raw.send("PSYNC ? -1\r\n");
+    await readHeader(raw);
+    await waitFor(
+      "the stalled replica to be dropped",
+      async () =>
+        (await info(p, "replication")).get("connected_slaves") === "0",
+      8000,
+    );
+    assert.match(
+      primary.output(),
+      /Disconnecting timedout replica \(full sync\): 127\.0\.0\.1:<unknown-replica-port>/,
+    );
+    assert.equal(await p.call("BGSAVE"), "Background saving started");
+  } catch (error) {
+    console.error(primary.output());
+    throw error;
+  } finally {
+    p.close();
+    raw.conn.close();
+    await primary.stop();
+  }
+});
+
 /**
  * Runs `script` against a redeno and a redis-server primary started with
  * `args`, each with a raw replica connection.
