@@ -91,8 +91,11 @@ export class FullSync {
 
   /** Queues `bytes` on every replica still attached. */
   private send(bytes: Uint8Array): void {
+    const now = Date.now();
     for (const link of this.links) {
       if (!this.alive(link)) continue;
+      // Each replica took the last slice: the transfer is moving for it.
+      link.lastPartialWrite = now;
       link.client.out.raw(bytes);
       this.server.markPending(link.client);
     }

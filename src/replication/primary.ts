@@ -46,6 +46,8 @@ export interface ReplicaLink {
   buffered?: Uint8Array[];
   /** The diskless payload is sent: the stream starts at its first ACK. */
   streamOnAck?: boolean;
+  /** Unix ms the diskless payload last moved on to it (repl_last_partial_write). */
+  lastPartialWrite?: number;
 }
 
 /** A replica waiting for its full sync to start. */
@@ -569,6 +571,16 @@ export class Primary implements PropagationTarget {
           `Disconnecting timedout replica (streaming sync): ${
             this.describe(link)
           }`,
+        );
+        link.client.close();
+      } else if (
+        this.transfer?.diskless && this.transfer.links.includes(link) &&
+        link.lastPartialWrite &&
+        now - link.lastPartialWrite > timeout
+      ) {
+        // It stopped reading the RDB: the transfer would wait for it forever.
+        this.server.log.warning(
+          `Disconnecting timedout replica (full sync): ${this.describe(link)}`,
         );
         link.client.close();
       }
