@@ -29,6 +29,8 @@ import {
   loadRdb,
   type LoadResult,
   RdbFileWriter,
+  readReplicationSaveInfo,
+  type ReplicationSaveInfo,
   serializeDatabases,
   type WriteOptions,
 } from "./rdb_file.ts";
@@ -144,9 +146,26 @@ export class Persistence {
       "7.0.15",
       process.memoryUsage().heapUsed,
       Date.now(),
+      aofBase ? undefined : this.replicationSaveInfo(),
     ).map((
       [name, value],
     ) => [name, name === "aof-base" && aofBase ? "1" : value]);
+  }
+
+  /**
+   * Where the stream stands, for a file's repl-* fields, when Redis writes
+   * them (rdbPopulateSaveInfo): on a primary that has a backlog, and on a
+   * replica with a primary, connected or cached.
+   */
+  private replicationSaveInfo(): ReplicationSaveInfo | undefined {
+    const { replica, primary } = this.server;
+    const streamDb = replica.isReplica
+      ? replica.streamDb()
+      : primary.backlog
+      ? Math.max(primary.selectedDb, 0)
+      : undefined;
+    if (streamDb === undefined) return undefined;
+    return { streamDb, replid: replica.ids.replid, offset: replica.ids.offset };
   }
 
   /** The encoding limits loaded values are rebuilt with. */
@@ -383,12 +402,16 @@ export class Persistence {
     const path = this.path();
     if (!existsSync(path)) return;
     const started = performance.now();
-    this.load(readFileSync(path), this.server.dbs);
+    // A replica keeps expired keys: they are its primary's to delete.
+    const asReplica = this.server.config.string("replicaof") !== "";
+    const aux = this.load(readFileSync(path), this.server.dbs, !asReplica);
     this.server.log.notice(
       `DB loaded from disk: ${
         ((performance.now() - started) / 1000).toFixed(3)
       } seconds`,
     );
+    const saved = readReplicationSaveInfo(aux);
+    if (saved) this.server.replica.restoreHistory(saved, asReplica);
   }
 
   /**

@@ -326,12 +326,7 @@ export class Primary implements PropagationTarget {
       link.buffered = [];
       server.markPending(link.client);
     }
-    const aux: [string, string][] = [
-      ...server.persistence.aux(),
-      ["repl-stream-db", "0"],
-      ["repl-id", ids.replid],
-      ["repl-offset", String(ids.offset)],
-    ];
+    const aux = server.persistence.aux();
     this.transfer = new FullSync(
       server,
       group.map((r) => r.link),
@@ -366,6 +361,20 @@ export class Primary implements PropagationTarget {
   /** Creates the backlog if there is none yet (a replica's stream begins). */
   ensureBacklog(): void {
     if (!this.backlog) this.createBacklog();
+  }
+
+  /**
+   * Start-up from a file of our own history: an empty backlog at its
+   * offset, freed after repl-backlog-ttl if no replica comes back.
+   */
+  restoreBacklog(): void {
+    this.createBacklog();
+    this.noReplicasSince = Date.now();
+  }
+
+  /** The database the stream last selected, -1 when the next write must SELECT. */
+  get selectedDb(): number {
+    return this.streamDb;
   }
 
   private createBacklog(): void {
