@@ -162,7 +162,7 @@ export class Primary implements PropagationTarget {
   }
 
   /** Sends REPLCONF GETACK * through the stream once this event is over. */
-  private requestAcks(): void {
+  requestAcks(): void {
     if (this.ackRequested) return;
     this.ackRequested = true;
     queueMicrotask(() => {

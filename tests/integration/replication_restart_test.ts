@@ -49,6 +49,8 @@ async function start(n: Node): Promise<RespClient> {
     "no",
     "--enable-debug-command",
     "yes",
+    "--repl-diskless-sync-delay",
+    "0",
     ...n.args,
   ];
   const cmd = n.kind === "redis"
@@ -168,19 +170,15 @@ async function primaryRestarts(primaryKind: Kind, replicaKind: Kind) {
     await shutdown(primary);
     const aux = await replAux(primary.dir);
     assert.equal(aux.get("repl-id"), before.get("master_replid"));
-    assert.equal(aux.get("repl-offset"), before.get("master_repl_offset"));
+    // The wait for the replica's ACK put a REPLCONF GETACK in the stream.
+    const savedOffset = Number(aux.get("repl-offset"));
+    assert.ok(savedOffset >= Number(before.get("master_repl_offset")));
     const p2 = await start(primary);
     const after = await info(p2, "replication");
     assert.equal(after.get("master_replid2"), before.get("master_replid"));
     assert.notEqual(after.get("master_replid"), before.get("master_replid"));
-    assert.equal(
-      after.get("master_repl_offset"),
-      before.get("master_repl_offset"),
-    );
-    assert.equal(
-      after.get("second_repl_offset"),
-      String(Number(before.get("master_repl_offset")) + 1),
-    );
+    assert.equal(after.get("master_repl_offset"), String(savedOffset));
+    assert.equal(after.get("second_repl_offset"), String(savedOffset + 1));
     assert.equal(after.get("repl_backlog_active"), "1");
     await waitFor("the replica to resync", async () => {
       const s = await statsOf(p2);
@@ -233,5 +231,141 @@ Deno.test("repl-* aux fields: none without a backlog, as redis-server", async ()
     } finally {
       await stopAll(n);
     }
+  }
+});
+
+/** Keeps `replica` from reading its primary's stream for `ms` (DEBUG SLEEP). */
+async function stall(replica: Node, ms: number): Promise<RespClient> {
+  const c = await replica.running!.connect();
+  c.call("DEBUG", "SLEEP", ms / 1000).catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return c;
+}
+
+/**
+ * SHUTDOWN on a primary waits for its lagging replica: writes made just
+ * before it reach the replica before the primary exits.
+ */
+async function shutdownWaits(primaryKind: Kind, replicaKind: Kind) {
+  const primary = node(primaryKind);
+  let replica: Node | undefined;
+  try {
+    const p = await start(primary);
+    replica = await following(primary, replicaKind);
+    await caughtUp(p, replica.client!);
+    const sleeper = await stall(replica, 1500);
+    for (let i = 0; i < 300; i++) await p.call("SET", `late${i}`, i);
+    await p.call("RPUSH", "late:list", "a", "b");
+    const expected = await digest(p);
+    await shutdown(primary);
+    sleeper.close();
+    const log = primary.running!.output();
+    assert.match(log, /Waiting for replicas before shutting down\./);
+    assert.match(log, /1 of 1 replicas are in sync when shutting down\./);
+    assert.equal(await digest(replica.client!), expected);
+  } catch (error) {
+    if (replica?.running) console.error(replica.running.output());
+    if (primary.running) console.error(primary.running.output());
+    throw error;
+  } finally {
+    await stopAll(...(replica ? [replica] : []), primary);
+  }
+}
+
+Deno.test("SHUTDOWN on a redeno primary waits until its redis-server replica has every write", async () => {
+  await shutdownWaits("redeno", "redis");
+});
+
+Deno.test("SHUTDOWN on a redeno primary waits until its redeno replica has every write", async () => {
+  await shutdownWaits("redeno", "redeno");
+});
+
+/**
+ * SHUTDOWN ABORT during the wait: the waiting SHUTDOWN gets an error, the
+ * writes it held back run, the server keeps serving; checked on redis-server
+ * and on redeno.
+ */
+async function abortDuringWait(primaryKind: Kind) {
+  const primary = node(primaryKind);
+  let replica: Node | undefined;
+  const clients: RespClient[] = [];
+  try {
+    const p = await start(primary);
+    replica = await following(primary, "redis");
+    await caughtUp(p, replica.client!);
+    const sleeper = await stall(replica, 1500);
+    clients.push(sleeper);
+    await p.call("SET", "k", "1");
+    const waiting = await primary.running!.connect();
+    const writer = await primary.running!.connect();
+    clients.push(waiting, writer);
+    const shutdownReply = waiting.call("SHUTDOWN").catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let written = false;
+    const setReply = writer.call("SET", "k", "2").then((r) => {
+      written = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(written, false, "writes wait during the shutdown");
+    assert.equal(await p.call("GET", "k"), "1", "reads are served");
+    assert.equal(await p.call("SHUTDOWN", "ABORT"), "OK");
+    const error = await shutdownReply;
+    assert.equal(
+      (error as Error).message,
+      "ERR Errors trying to SHUTDOWN. Check logs.",
+    );
+    assert.equal(await setReply, "OK");
+    assert.equal(await p.call("GET", "k"), "2");
+    const noneLeft = await p.call("SHUTDOWN", "ABORT").catch((e) => e);
+    assert.equal((noneLeft as Error).message, "ERR No shutdown in progress.");
+    assert.match(primary.running!.output(), /Shutdown manually aborted\./);
+  } catch (error) {
+    if (primary.running) console.error(primary.running.output());
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await stopAll(...(replica ? [replica] : []), primary);
+  }
+}
+
+Deno.test("SHUTDOWN ABORT during the wait for replicas, on redis-server", async () => {
+  await abortDuringWait("redis");
+});
+
+Deno.test("SHUTDOWN ABORT during the wait for replicas, on redeno", async () => {
+  await abortDuringWait("redeno");
+});
+
+Deno.test("shutdown-timeout ends the wait for a replica that does not answer; SIGTERM waits too", async () => {
+  const primary = node("redeno", ["--shutdown-timeout", "1"]);
+  let replica: Node | undefined;
+  const clients: RespClient[] = [];
+  try {
+    const p = await start(primary);
+    replica = await following(primary, "redis");
+    await caughtUp(p, replica.client!);
+    clients.push(await stall(replica, 3000));
+    await p.call("SET", "k", "1");
+    const started = Date.now();
+    primary.running!.process.kill("SIGTERM");
+    const status = await primary.running!.process.status;
+    const waited = Date.now() - started;
+    assert.equal(status.code, 0);
+    assert.ok(waited >= 900, `waited ${waited} ms`);
+    const log = primary.running!.output();
+    assert.match(log, /Received SIGTERM scheduling shutdown\.\.\./);
+    assert.match(log, /Waiting for replicas before shutting down\./);
+    assert.match(
+      log,
+      /Lagging replica 127\.0\.0\.1:\d+ reported offset \d+ behind master, lag=\d+, state=online\./,
+    );
+    assert.match(log, /0 of 1 replicas are in sync when shutting down\./);
+  } catch (error) {
+    if (primary.running) console.error(primary.running.output());
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await stopAll(...(replica ? [replica] : []), primary);
   }
 });
