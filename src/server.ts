@@ -711,6 +711,7 @@ const SHUTDOWN_WAITER: WaiterKind = {
   serve: () => false,
   timedOut: (client) =>
     client.out.error("ERR Errors trying to SHUTDOWN. Check logs."),
+  clientUnblock: false,
 };
 
 /** One `bind` address; a leading `-` marks it optional (skipped if unavailable). */
