@@ -240,6 +240,8 @@ export interface LoadOptions {
   now: number;
   /** Redis's notices while loading (function libraries skipped, empty keys). */
   notice: (message: string) => void;
+  /** Told of each key skipped as expired (a primary feeds its DEL to replicas). */
+  onExpired?: (db: number, key: string) => void;
 }
 
 /**
@@ -333,6 +335,7 @@ export function loadRdb(
     }
     if (at !== -1 && at < options.now) {
       result.keysExpired++;
+      options.onExpired?.(db.id, key);
       continue;
     }
     db.set(key, value);

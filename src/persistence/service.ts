@@ -35,6 +35,7 @@ import {
   type WriteOptions,
 } from "./rdb_file.ts";
 import { Snapshot } from "./snapshot.ts";
+import { deletionOf } from "../propagate.ts";
 
 /** Wait after a failed background save before save points try again (CONFIG_BGSAVE_RETRY_DELAY). */
 const RETRY_DELAY_S = 5;
@@ -404,14 +405,30 @@ export class Persistence {
     const started = performance.now();
     // A replica keeps expired keys: they are its primary's to delete.
     const asReplica = this.server.config.string("replicaof") !== "";
-    const aux = this.load(readFileSync(path), this.server.dbs, !asReplica);
+    const expired: [number, string][] = [];
+    const { aux } = this.loadImage(
+      readFileSync(path),
+      this.server.dbs,
+      !asReplica,
+      (db, key) => expired.push([db, key]),
+    );
     this.server.log.notice(
       `DB loaded from disk: ${
         ((performance.now() - started) / 1000).toFixed(3)
       } seconds`,
     );
     const saved = readReplicationSaveInfo(aux);
-    if (saved) this.server.replica.restoreHistory(saved, asReplica);
+    if (!saved) return;
+    this.server.replica.restoreHistory(saved, asReplica);
+    // Replicas continuing this history still hold the expired keys: their
+    // DELs follow the saved offset (Redis's RDBFLAGS_FEED_REPL).
+    if (asReplica) return;
+    for (const [db, key] of expired) {
+      this.server.primary.feed(
+        db,
+        deletionOf(this.server, "lazyfree-lazy-expire", key),
+      );
+    }
   }
 
   /**
@@ -427,11 +444,15 @@ export class Persistence {
     return this.loadImage(bytes, dbs, skipExpired).aux;
   }
 
-  /** {@linkcode load}, returning everything loading found (an AOF needs the end offset). */
+  /**
+   * {@linkcode load}, returning everything loading found (an AOF needs the
+   * end offset); `onExpired` hears of each key skipped as expired.
+   */
   loadImage(
     bytes: Uint8Array,
     dbs: Database[],
     skipExpired = true,
+    onExpired?: (db: number, key: string) => void,
   ): LoadResult {
     const log = this.server.log;
     const result = loadRdb(bytes, dbs, {
@@ -439,6 +460,7 @@ export class Persistence {
       checksum: this.server.config.bool("rdbchecksum"),
       now: skipExpired ? Date.now() : -Infinity,
       notice: (message) => log.notice(message),
+      onExpired,
     });
     const version = result.aux.get("redis-ver");
     if (version !== undefined) {

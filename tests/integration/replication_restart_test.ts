@@ -401,3 +401,44 @@ Deno.test("shutdown-on-sigterm 'nosave now': SIGTERM neither waits for replicas 
     await stopAll(...(replica ? [replica] : []), primary);
   }
 });
+
+/**
+ * Keys that expired while the primary was down are dropped when it loads its
+ * file, and their DELs follow the saved offset, so a replica that continues
+ * partially drops them too; checked on redis-server and on redeno.
+ */
+async function expiredWhileDown(primaryKind: Kind) {
+  const primary = node(primaryKind);
+  let replica: Node | undefined;
+  try {
+    const p = await start(primary);
+    replica = await following(primary, "redis");
+    await p.call("DEBUG", "SET-ACTIVE-EXPIRE", 0);
+    await p.call("SET", "short", "v", "PX", 300);
+    await p.call("SET", "long", "v");
+    await caughtUp(p, replica.client!);
+    await shutdown(primary);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const p2 = await start(primary);
+    assert.equal(await p2.call("DBSIZE"), 1);
+    await waitFor("the replica to drop the expired key", async () => {
+      return await replica!.client!.call("DBSIZE") === 1;
+    });
+    const stats = await statsOf(p2);
+    assert.equal(stats.get("sync_full"), "0");
+    assert.equal(stats.get("sync_partial_ok"), "1");
+  } catch (error) {
+    if (primary.running) console.error(primary.running.output());
+    throw error;
+  } finally {
+    await stopAll(...(replica ? [replica] : []), primary);
+  }
+}
+
+Deno.test("keys expired while a redis-server primary was down reach its replica as DELs", async () => {
+  await expiredWhileDown("redis");
+});
+
+Deno.test("keys expired while a redeno primary was down reach its replica as DELs", async () => {
+  await expiredWhileDown("redeno");
+});
