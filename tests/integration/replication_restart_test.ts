@@ -442,3 +442,30 @@ Deno.test("keys expired while a redis-server primary was down reach its replica 
 Deno.test("keys expired while a redeno primary was down reach its replica as DELs", async () => {
   await expiredWhileDown("redeno");
 });
+
+Deno.test("a second SIGINT during the wait for replicas exits at once with code 1", async () => {
+  const primary = node("redeno");
+  let replica: Node | undefined;
+  const clients: RespClient[] = [];
+  try {
+    const p = await start(primary);
+    replica = await following(primary, "redis");
+    await caughtUp(p, replica.client!);
+    clients.push(await stall(replica, 3000));
+    await p.call("SET", "k", "1");
+    primary.running!.process.kill("SIGINT");
+    await waitFor("the wait to begin", () =>
+      Promise.resolve(
+        /Waiting for replicas/.test(primary.running!.output()),
+      ));
+    primary.running!.process.kill("SIGINT");
+    assert.equal((await primary.running!.process.status).code, 1);
+    assert.match(primary.running!.output(), /You insist\.\.\. exiting now\./);
+  } catch (error) {
+    if (primary.running) console.error(primary.running.output());
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await stopAll(...(replica ? [replica] : []), primary);
+  }
+});
