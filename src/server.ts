@@ -8,7 +8,7 @@
 import { randomHex } from "./util/random_hex.ts";
 import { chmodSync, unlinkSync } from "node:fs";
 import process from "node:process";
-import { Blocking, type WaiterKind } from "./blocking.ts";
+import { Blocking } from "./blocking.ts";
 import { Client, type ClientClass } from "./client.ts";
 import { execute } from "./commands/dispatch.ts";
 import { buildCommandTable } from "./commands/index.ts";
@@ -28,6 +28,7 @@ import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { AppendOnlyFile } from "./persistence/aof.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
+import { Shutdown, SHUTDOWN_PAUSE } from "./shutdown.ts";
 import { Primary } from "./replication/primary.ts";
 import { MasterLink } from "./replication/replica.ts";
 import {
@@ -46,9 +47,6 @@ export interface ClientPause {
   type: "write" | "all";
   end: number;
 }
-
-/** The pause a shutdown waiting for replicas puts on writes. */
-const SHUTDOWN_PAUSE: ClientPause = { type: "write", end: Infinity };
 
 /** The first number CLIENT LIST shows as `fd` (below it: stdio, log, listeners). */
 const FIRST_CLIENT_FD = 8;
@@ -154,10 +152,8 @@ export class Server {
   readonly primary: Primary = new Primary(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
-  /** A shutdown waiting for replicas: its options and deadline (Unix ms). */
-  private shutdownWait: { flags: ShutdownFlags; deadline: number } | undefined;
-  /** A signal asked for shutdown (Redis's shutdown_asap). */
-  private signalledShutdown = false;
+  /** SHUTDOWN and the signals: the wait for replicas, then the exit (src/shutdown.ts). */
+  readonly shutdown: Shutdown = new Shutdown(this);
   /** Ports the server listens on. */
   readonly listeners: Listener[] = [];
   /** Resolves when the server has shut down; the value is the exit code. */
@@ -445,7 +441,7 @@ export class Server {
   isPausedFor(client: Client, spec: CommandSpec): boolean {
     // A shutdown waiting for replicas holds writes back (PAUSE_DURING_SHUTDOWN).
     const pause = this.pause ??
-      (this.shutdownWait ? SHUTDOWN_PAUSE : undefined);
+      (this.shutdown.pending ? SHUTDOWN_PAUSE : undefined);
     if (!pause || client.kind === "replica") return false;
     if (pause.type === "all") return true;
     // EXEC counts as a write when it would run one (Redis's processCommand).
@@ -477,7 +473,7 @@ export class Server {
     this.activeExpire.start(100);
     this.persistence.cron();
     this.primary.cron(now);
-    this.checkShutdownWait(now);
+    this.shutdown.cron(now);
     this.aof.cron();
     this.idleCollector.tick(
       this.stats.totalCommands,
@@ -487,194 +483,11 @@ export class Server {
   }
 
   /**
-   * Begins shutting down (Redis's prepareForShutdown), logging as Redis
-   * does. Unless `now`, `shutdown-timeout` is 0 or every replica has
-   * acknowledged the whole stream, it first waits for the replicas: writes
-   * pause, REPLCONF GETACK goes out and the cron finishes once they caught
-   * up or the timeout passed ("waiting"; also when a wait is already on).
-   * Otherwise it finishes at once: "done", or "failed" when the final save
-   * failed without `force`.
+   * The last step of a shutdown: stops accepting, closes every client and
+   * resolves `stopped` with exit code `code`.
    */
-  shutdown(flags: ShutdownFlags = {}): "done" | "waiting" | "failed" {
-    if (this.shuttingDown) return "done";
-    if (this.shutdownWait) return "waiting";
-    this.log.warning("User requested shutdown...");
-    const timeout = this.config.number("shutdown-timeout");
-    if (!flags.now && timeout !== 0 && !this.replicasCaughtUp()) {
-      this.shutdownWait = { flags, deadline: Date.now() + timeout * 1000 };
-      this.primary.requestAcks();
-      this.log.notice("Waiting for replicas before shutting down.");
-      return "waiting";
-    }
-    return this.finishShutdown(flags) ? "done" : "failed";
-  }
-
-  /**
-   * A signal asks for shutdown with the `shutdown-on-sigint` or
-   * `shutdown-on-sigterm` options (Redis's sigShutdownHandler and the cron's
-   * shutdown_asap check). A second SIGINT while one is pending exits at
-   * once with code 1.
-   */
-  shutdownOnSignal(signal: "SIGINT" | "SIGTERM"): void {
-    if (this.shuttingDown) return;
-    if (this.signalledShutdown && signal === "SIGINT") {
-      this.log.warning("You insist... exiting now.");
-      this.persistence.abortBackgroundSave();
-      this.close(1);
-      return;
-    }
-    this.log.warning(`Received ${signal} scheduling shutdown...`);
-    this.signalledShutdown = true;
-    if (this.shutdownWait) return;
-    const option = signal === "SIGINT"
-      ? "shutdown-on-sigint"
-      : "shutdown-on-sigterm";
-    const words = this.config.string(option).split(" ");
-    const save = words.includes("save")
-      ? true
-      : words.includes("nosave")
-      ? false
-      : undefined;
-    this.shutdown({
-      save,
-      now: words.includes("now"),
-      force: words.includes("force"),
-    });
-  }
-
-  /**
-   * SHUTDOWN ABORT: cancels a shutdown waiting for replicas, or one a signal
-   * asked for; false when there is none (Redis's abortShutdown).
-   */
-  abortShutdown(): boolean {
-    if (!this.shutdownWait && !this.signalledShutdown) return false;
-    this.cancelShutdown();
-    this.log.notice("Shutdown manually aborted.");
-    return true;
-  }
-
-  /** True while a shutdown waits for replicas: write commands are held back. */
-  get shutdownPending(): boolean {
-    return this.shutdownWait !== undefined;
-  }
-
-  /** Every replica has acknowledged the whole stream (isReadyToShutdown). */
-  private replicasCaughtUp(): boolean {
-    const offset = this.replica.ids.offset;
-    for (const link of this.primary.replicas.values()) {
-      if (link.ackOffset !== offset) return false;
-    }
-    return true;
-  }
-
-  /** The cron's check of a shutdown waiting for replicas. */
-  private checkShutdownWait(now: number): void {
-    const wait = this.shutdownWait;
-    if (!wait || (now < wait.deadline && !this.replicasCaughtUp())) return;
-    this.finishShutdown(wait.flags);
-  }
-
-  /** Ends a pending shutdown; SHUTDOWN clients waiting get Redis's error. */
-  private cancelShutdown(): void {
-    this.shutdownWait = undefined;
-    this.signalledShutdown = false;
-    for (const client of this.clients.values()) {
-      if (client.blocked?.kind === SHUTDOWN_WAITER) {
-        this.blocking.unblockByRequest(client, false);
-      }
-    }
-    // Writes held back by the wait go on, unless CLIENT PAUSE holds them.
-    if (!this.pause) this.unpauseClients();
-  }
-
-  /**
-   * Logs lagging replicas, stops saving children, syncs the AOF, saves
-   * (with save points set or `save` true, unless `save` is false) and
-   * closes everything (Redis's finishShutdown). When the AOF cannot be
-   * finished or the save fails, it gives up (false) unless `force`, and a
-   * pending shutdown is cancelled.
-   */
-  private finishShutdown(flags: ShutdownFlags): boolean {
-    const { save, force = false } = flags;
-    this.logReplicasAtShutdown();
-    this.persistence.abortBackgroundSave();
-    let ok = true;
-    if (this.aof.state === "wait_rewrite") {
-      if (!force) {
-        this.log.warning("Writing initial AOF, can't exit.");
-        ok = false;
-      } else this.log.warning("Writing initial AOF. Exit anyway.");
-    }
-    if (ok && this.aof.rewriteInProgress) {
-      this.log.warning("There is a child rewriting the AOF. Killing it!");
-      this.aof.killRewrite();
-    }
-    if (ok && this.aof.state !== "off") {
-      this.log.notice("Calling fsync() on the AOF file.");
-      this.aof.flushAndSync();
-    }
-    if (ok && (save ?? this.persistence.savePoints().length > 0)) {
-      this.log.notice("Saving the final RDB snapshot before exiting.");
-      if (!this.persistence.saveSync()) {
-        if (force) {
-          this.log.warning("Error trying to save the DB. Exit anyway.");
-        } else {
-          this.log.warning("Error trying to save the DB, can't exit.");
-          ok = false;
-        }
-      }
-    }
-    if (!ok) {
-      this.log.warning(
-        "Errors trying to shut down the server. Check the logs for more information.",
-      );
-      this.cancelShutdown();
-      return false;
-    }
-    this.close(0);
-    this.log.warning("Redis is now ready to exit, bye bye...");
-    return true;
-  }
-
-  /** The replicas' state at shutdown, in Redis's words. */
-  private logReplicasAtShutdown(): void {
-    const offset = this.replica.ids.offset;
-    const now = Math.floor(Date.now() / 1000);
-    let lagging = 0;
-    for (const link of this.primary.replicas.values()) {
-      if (link.ackOffset === offset) continue;
-      lagging++;
-      const lag = link.state === "online"
-        ? now - Math.floor(link.ackTime / 1000)
-        : 0;
-      this.log.notice(
-        `Lagging replica ${this.primary.describe(link)} reported offset ${
-          offset - link.ackOffset
-        } behind master, lag=${lag}, state=${link.state}.`,
-      );
-    }
-    const total = this.primary.replicas.size;
-    if (total > 0) {
-      this.log.notice(
-        `${
-          total - lagging
-        } of ${total} replicas are in sync when shutting down.`,
-      );
-    }
-  }
-
-  /**
-   * Blocks a SHUTDOWN client until the shutdown it waits for ends: the
-   * server exits, or the shutdown is cancelled and it gets an error.
-   */
-  blockForShutdown(client: Client): void {
-    this.blocking.block(client, [], 0, SHUTDOWN_WAITER);
-  }
-
-  /** Stops accepting, closes every client, resolves `stopped` with `code`. */
-  private close(code: number): void {
+  close(code: number): void {
     this.shuttingDown = true;
-    this.shutdownWait = undefined;
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
     this.activeExpire.stop();
@@ -698,21 +511,6 @@ export class Server {
     this.resolveStopped(code);
   }
 }
-
-/** SHUTDOWN's options: `save` undefined lets the save points decide. */
-export interface ShutdownFlags {
-  save?: boolean;
-  now?: boolean;
-  force?: boolean;
-}
-
-/** A SHUTDOWN client's wait: it ends only when a pending shutdown is cancelled. */
-const SHUTDOWN_WAITER: WaiterKind = {
-  serve: () => false,
-  timedOut: (client) =>
-    client.out.error("ERR Errors trying to SHUTDOWN. Check logs."),
-  clientUnblock: false,
-};
 
 /** One `bind` address; a leading `-` marks it optional (skipped if unavailable). */
 interface BindAddress {

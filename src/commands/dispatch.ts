@@ -239,7 +239,7 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     return;
   }
   if (
-    (server.pause || server.shutdownPending) &&
+    (server.pause || server.shutdown.pending) &&
     server.isPausedFor(client, spec)
   ) {
     // Held back, not dropped: the client reads no further until it runs.

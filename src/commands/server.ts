@@ -82,7 +82,7 @@ function shutdown(client: Client, argv: string[]): void {
     return;
   }
   if (abort) {
-    if (client.server.abortShutdown()) client.out.ok();
+    if (client.server.shutdown.abort()) client.out.ok();
     else client.out.error("ERR No shutdown in progress.");
     return;
   }
@@ -91,12 +91,12 @@ function shutdown(client: Client, argv: string[]): void {
     : flags.has("nosave")
     ? false
     : undefined;
-  const outcome = client.server.shutdown({
+  const outcome = client.server.shutdown.begin({
     save,
     now: flags.has("now"),
     force: flags.has("force"),
   });
-  if (outcome === "waiting") client.server.blockForShutdown(client);
+  if (outcome === "waiting") client.server.shutdown.blockClient(client);
   else if (outcome === "failed") {
     client.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
