@@ -472,6 +472,14 @@ export class Persistence {
         `RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`,
       );
     }
+    const usedMem = result.aux.get("used-mem");
+    if (usedMem !== undefined) {
+      log.notice(
+        `RDB memory usage when created ${
+          (Number(usedMem) / 1024 / 1024).toFixed(2)
+        } Mb`,
+      );
+    }
     log.notice(
       `Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`,
     );

@@ -141,10 +141,12 @@ async function replicaRestarts(primaryKind: Kind, replicaKind: Kind) {
     const stats = await statsOf(p);
     assert.equal(stats.get("sync_full"), "1");
     assert.equal(stats.get("sync_partial_ok"), "1");
+    const log = replica.running!.output();
     assert.match(
-      replica.running!.output(),
+      log,
       /using my own master parameters to synthesize a cached master/,
     );
+    assert.match(log, /RDB memory usage when created \d+\.\d\d Mb/);
   } catch (error) {
     if (replica?.running) console.error(replica.running.output());
     if (primary.running) console.error(primary.running.output());
