@@ -33,6 +33,8 @@ export interface WaiterKind {
    * answers an error then, as Redis 7.0 unblocks it on the deletion).
    */
   readonly servesGoneKeys?: boolean;
+  /** False for a wait CLIENT UNBLOCK cannot end (SHUTDOWN's, as in Redis). */
+  readonly clientUnblock?: boolean;
 }
 
 /** A client blocked on keys. */

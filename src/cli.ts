@@ -103,9 +103,7 @@ export async function main(args: string[]): Promise<number> {
   log.notice(
     `redeno ${REDENO_VERSION} (redis_version ${REDIS_VERSION}) on ${net.runtime} ${net.version}, port ${server.port}, pid ${process.pid}: ready to accept connections`,
   );
-  const stop = (signal: string) =>
-    server.shutdown(`Received ${signal} scheduling shutdown`);
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => server.shutdown.onSignal("SIGINT"));
+  process.on("SIGTERM", () => server.shutdown.onSignal("SIGTERM"));
   return await server.stopped;
 }

@@ -28,6 +28,7 @@ import { ActiveExpireCycle, expireKey } from "./expire.ts";
 import { AppendOnlyFile } from "./persistence/aof.ts";
 import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
+import { Shutdown, SHUTDOWN_PAUSE } from "./shutdown.ts";
 import { Primary } from "./replication/primary.ts";
 import { MasterLink } from "./replication/replica.ts";
 import {
@@ -151,6 +152,8 @@ export class Server {
   readonly primary: Primary = new Primary(this);
   /** True once shutdown has begun. */
   shuttingDown = false;
+  /** SHUTDOWN and the signals: the wait for replicas, then the exit (src/shutdown.ts). */
+  readonly shutdown: Shutdown = new Shutdown(this);
   /** Ports the server listens on. */
   readonly listeners: Listener[] = [];
   /** Resolves when the server has shut down; the value is the exit code. */
@@ -436,7 +439,9 @@ export class Server {
 
   /** True when the pause in force holds back `spec` from `client`. */
   isPausedFor(client: Client, spec: CommandSpec): boolean {
-    const pause = this.pause;
+    // A shutdown waiting for replicas holds writes back (PAUSE_DURING_SHUTDOWN).
+    const pause = this.pause ??
+      (this.shutdown.pending ? SHUTDOWN_PAUSE : undefined);
     if (!pause || client.kind === "replica") return false;
     if (pause.type === "all") return true;
     // EXEC counts as a write when it would run one (Redis's processCommand).
@@ -468,6 +473,7 @@ export class Server {
     this.activeExpire.start(100);
     this.persistence.cron();
     this.primary.cron(now);
+    this.shutdown.cron(now);
     this.aof.cron();
     this.idleCollector.tick(
       this.stats.totalCommands,
@@ -477,39 +483,10 @@ export class Server {
   }
 
   /**
-   * Stops accepting, closes every client and resolves `stopped` with exit
-   * code 0, logging as Redis does. `cause` (e.g. "Received SIGTERM scheduling
-   * shutdown") is logged first. With save points set (or `save` true) the
-   * dataset is saved first, unless `save` is false; when that save fails,
-   * shutdown is refused (false) unless `force`.
+   * The last step of a shutdown: stops accepting, closes every client and
+   * resolves `stopped` with exit code `code`.
    */
-  shutdown(cause?: string, save?: boolean, force = false): boolean {
-    if (this.shuttingDown) return true;
-    if (cause) this.log.warning(`${cause}...`);
-    this.log.warning("User requested shutdown...");
-    this.persistence.abortBackgroundSave();
-    if (this.aof.state === "wait_rewrite") {
-      if (!force) {
-        this.log.warning("Writing initial AOF, can't exit.");
-        return false;
-      }
-      this.log.warning("Writing initial AOF. Exit anyway.");
-    }
-    if (this.aof.rewriteInProgress) {
-      this.log.warning("There is a child rewriting the AOF. Killing it!");
-      this.aof.killRewrite();
-    }
-    if (this.aof.state !== "off") {
-      this.log.notice("Calling fsync() on the AOF file.");
-      this.aof.flushAndSync();
-    }
-    if (save ?? this.persistence.savePoints().length > 0) {
-      this.log.notice("Saving the final RDB snapshot before exiting.");
-      if (!this.persistence.saveSync() && !force) {
-        this.log.warning("Error trying to save the DB, can't exit.");
-        return false;
-      }
-    }
+  close(code: number): void {
     this.shuttingDown = true;
     if (this.cronTimer !== undefined) clearInterval(this.cronTimer);
     this.cronTimer = undefined;
@@ -531,9 +508,7 @@ export class Server {
       client.flush();
       client.close();
     }
-    this.log.warning("Redis is now ready to exit, bye bye...");
-    this.resolveStopped(0);
-    return true;
+    this.resolveStopped(code);
   }
 }
 

@@ -340,6 +340,7 @@ function unblock(client: Client, argv: string[]): void {
   }
   const target = client.server.clients.get(Number(id));
   const done = target !== undefined &&
+    target.blocked?.kind.clientUnblock !== false &&
     client.server.blocking.unblockByRequest(target, withError);
   client.out.integer(done ? 1 : 0);
 }

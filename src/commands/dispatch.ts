@@ -238,7 +238,10 @@ export function execute(server: Server, client: Client, argv: string[]): void {
     );
     return;
   }
-  if (server.pause && server.isPausedFor(client, spec)) {
+  if (
+    (server.pause || server.shutdown.pending) &&
+    server.isPausedFor(client, spec)
+  ) {
     // Held back, not dropped: the client reads no further until it runs.
     client.postponed = argv;
     server.postponed.add(client);

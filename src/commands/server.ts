@@ -82,17 +82,22 @@ function shutdown(client: Client, argv: string[]): void {
     return;
   }
   if (abort) {
-    // Shutdown never waits for replicas here, so none is ever in progress.
-    client.out.error("ERR No shutdown in progress.");
+    if (client.server.shutdown.abort()) client.out.ok();
+    else client.out.error("ERR No shutdown in progress.");
     return;
   }
-  // NOW matters only when waiting for replicas, which never happens here.
   const save = flags.has("save")
     ? true
     : flags.has("nosave")
     ? false
     : undefined;
-  if (!client.server.shutdown(undefined, save, flags.has("force"))) {
+  const outcome = client.server.shutdown.begin({
+    save,
+    now: flags.has("now"),
+    force: flags.has("force"),
+  });
+  if (outcome === "waiting") client.server.shutdown.blockClient(client);
+  else if (outcome === "failed") {
     client.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
 }

@@ -112,19 +112,63 @@ export class RdbFileWriter {
   }
 }
 
-/** The aux fields Redis 7.0 writes at the start of a file. */
+/**
+ * Where the replication stream stood when a file was written: the repl-*
+ * aux fields (Redis's rdbSaveInfo), which let a restarted server continue
+ * its history with a partial resync.
+ */
+export interface ReplicationSaveInfo {
+  /** repl-stream-db: the database the stream has selected. */
+  streamDb: number;
+  /** repl-id: the replication ID of the data. */
+  replid: string;
+  /** repl-offset: the replication offset of the data. */
+  offset: number;
+}
+
+/**
+ * The aux fields Redis 7.0 writes at the start of a file, with the repl-*
+ * fields (before aof-base, as rdbSaveInfoAuxFields orders them) when `repl`
+ * is given.
+ */
 export function auxFields(
   redisVersion: string,
   usedMemory: number,
   now: number,
+  repl?: ReplicationSaveInfo,
 ): [string, string][] {
-  return [
+  const fields: [string, string][] = [
     ["redis-ver", redisVersion],
     ["redis-bits", "64"],
     ["ctime", String(Math.floor(now / 1000))],
     ["used-mem", String(usedMemory)],
-    ["aof-base", "0"],
   ];
+  if (repl) {
+    fields.push(
+      ["repl-stream-db", String(repl.streamDb)],
+      ["repl-id", repl.replid],
+      ["repl-offset", String(repl.offset)],
+    );
+  }
+  fields.push(["aof-base", "0"]);
+  return fields;
+}
+
+/**
+ * The repl-* fields of a loaded file, or undefined unless all three are
+ * there and sane (Redis's loadDataFromDisk checks repl_id_is_set, an offset
+ * and a stream db that are not -1).
+ */
+export function readReplicationSaveInfo(
+  aux: Map<string, string>,
+): ReplicationSaveInfo | undefined {
+  const replid = aux.get("repl-id");
+  const offset = Number(aux.get("repl-offset") ?? "-1");
+  const streamDb = Number(aux.get("repl-stream-db") ?? "-1");
+  if (replid === undefined || replid.length !== 40) return undefined;
+  if (!Number.isSafeInteger(offset) || offset < 0) return undefined;
+  if (!Number.isSafeInteger(streamDb) || streamDb < 0) return undefined;
+  return { replid, offset, streamDb };
 }
 
 /** Writes one key of `db` (its expiry and access data included). */
@@ -196,6 +240,8 @@ export interface LoadOptions {
   now: number;
   /** Redis's notices while loading (function libraries skipped, empty keys). */
   notice: (message: string) => void;
+  /** Told of each key skipped as expired (a primary feeds its DEL to replicas). */
+  onExpired?: (db: number, key: string) => void;
 }
 
 /**
@@ -289,6 +335,7 @@ export function loadRdb(
     }
     if (at !== -1 && at < options.now) {
       result.keysExpired++;
+      options.onExpired?.(db.id, key);
       continue;
     }
     db.set(key, value);

@@ -29,10 +29,13 @@ import {
   loadRdb,
   type LoadResult,
   RdbFileWriter,
+  readReplicationSaveInfo,
+  type ReplicationSaveInfo,
   serializeDatabases,
   type WriteOptions,
 } from "./rdb_file.ts";
 import { Snapshot } from "./snapshot.ts";
+import { deletionOf } from "../propagate.ts";
 
 /** Wait after a failed background save before save points try again (CONFIG_BGSAVE_RETRY_DELAY). */
 const RETRY_DELAY_S = 5;
@@ -144,9 +147,26 @@ export class Persistence {
       "7.0.15",
       process.memoryUsage().heapUsed,
       Date.now(),
+      aofBase ? undefined : this.replicationSaveInfo(),
     ).map((
       [name, value],
     ) => [name, name === "aof-base" && aofBase ? "1" : value]);
+  }
+
+  /**
+   * Where the stream stands, for a file's repl-* fields, when Redis writes
+   * them (rdbPopulateSaveInfo): on a primary that has a backlog, and on a
+   * replica with a primary, connected or cached.
+   */
+  private replicationSaveInfo(): ReplicationSaveInfo | undefined {
+    const { replica, primary } = this.server;
+    const streamDb = replica.isReplica
+      ? replica.streamDb()
+      : primary.backlog
+      ? Math.max(primary.selectedDb, 0)
+      : undefined;
+    if (streamDb === undefined) return undefined;
+    return { streamDb, replid: replica.ids.replid, offset: replica.ids.offset };
   }
 
   /** The encoding limits loaded values are rebuilt with. */
@@ -383,12 +403,32 @@ export class Persistence {
     const path = this.path();
     if (!existsSync(path)) return;
     const started = performance.now();
-    this.load(readFileSync(path), this.server.dbs);
+    // A replica keeps expired keys: they are its primary's to delete.
+    const asReplica = this.server.config.string("replicaof") !== "";
+    const expired: [number, string][] = [];
+    const { aux } = this.loadImage(
+      readFileSync(path),
+      this.server.dbs,
+      !asReplica,
+      (db, key) => expired.push([db, key]),
+    );
     this.server.log.notice(
       `DB loaded from disk: ${
         ((performance.now() - started) / 1000).toFixed(3)
       } seconds`,
     );
+    const saved = readReplicationSaveInfo(aux);
+    if (!saved) return;
+    this.server.replica.restoreHistory(saved, asReplica);
+    // Replicas continuing this history still hold the expired keys: their
+    // DELs follow the saved offset (Redis's RDBFLAGS_FEED_REPL).
+    if (asReplica) return;
+    for (const [db, key] of expired) {
+      this.server.primary.feed(
+        db,
+        deletionOf(this.server, "lazyfree-lazy-expire", key),
+      );
+    }
   }
 
   /**
@@ -404,11 +444,15 @@ export class Persistence {
     return this.loadImage(bytes, dbs, skipExpired).aux;
   }
 
-  /** {@linkcode load}, returning everything loading found (an AOF needs the end offset). */
+  /**
+   * {@linkcode load}, returning everything loading found (an AOF needs the
+   * end offset); `onExpired` hears of each key skipped as expired.
+   */
   loadImage(
     bytes: Uint8Array,
     dbs: Database[],
     skipExpired = true,
+    onExpired?: (db: number, key: string) => void,
   ): LoadResult {
     const log = this.server.log;
     const result = loadRdb(bytes, dbs, {
@@ -416,6 +460,7 @@ export class Persistence {
       checksum: this.server.config.bool("rdbchecksum"),
       now: skipExpired ? Date.now() : -Infinity,
       notice: (message) => log.notice(message),
+      onExpired,
     });
     const version = result.aux.get("redis-ver");
     if (version !== undefined) {
@@ -425,6 +470,14 @@ export class Persistence {
     if (ctime !== undefined) {
       log.notice(
         `RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`,
+      );
+    }
+    const usedMem = result.aux.get("used-mem");
+    if (usedMem !== undefined) {
+      log.notice(
+        `RDB memory usage when created ${
+          (Number(usedMem) / 1024 / 1024).toFixed(2)
+        } Mb`,
       );
     }
     log.notice(

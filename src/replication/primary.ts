@@ -168,7 +168,7 @@ export class Primary implements PropagationTarget {
   }
 
   /** Sends REPLCONF GETACK * through the stream once this event is over. */
-  private requestAcks(): void {
+  requestAcks(): void {
     if (this.ackRequested) return;
     this.ackRequested = true;
     queueMicrotask(() => {
@@ -401,12 +401,7 @@ export class Primary implements PropagationTarget {
       link.client.held = 0;
       server.markPending(link.client);
     }
-    const aux: [string, string][] = [
-      ...server.persistence.aux(),
-      ["repl-stream-db", "0"],
-      ["repl-id", ids.replid],
-      ["repl-offset", String(ids.offset)],
-    ];
+    const aux = server.persistence.aux();
     this.transfer = new FullSync(
       server,
       group.map((r) => r.link),
@@ -457,6 +452,20 @@ export class Primary implements PropagationTarget {
   /** Creates the backlog if there is none yet (a replica's stream begins). */
   ensureBacklog(): void {
     if (!this.backlog) this.createBacklog();
+  }
+
+  /**
+   * Start-up from a file of our own history: an empty backlog at its
+   * offset, freed after repl-backlog-ttl if no replica comes back.
+   */
+  restoreBacklog(): void {
+    this.createBacklog();
+    this.noReplicasSince = Date.now();
+  }
+
+  /** The database the stream last selected, -1 when the next write must SELECT. */
+  get selectedDb(): number {
+    return this.streamDb;
   }
 
   private createBacklog(): void {

@@ -26,7 +26,7 @@ import { touchAllWatchedKeysInDb } from "../multi.ts";
 import type { Connection, ConnectionHandler } from "../net/types.ts";
 import { binaryToBytes, bytesToBinary } from "../protocol/binary.ts";
 import { type Framed, RespDecoderStream } from "../protocol/decoder.ts";
-import { concat } from "../persistence/rdb_file.ts";
+import { concat, type ReplicationSaveInfo } from "../persistence/rdb_file.ts";
 import type { ReplyWriter } from "../protocol/writer.ts";
 import type { Server } from "../server.ts";
 
@@ -352,6 +352,44 @@ export class MasterLink {
     this.generation++;
     this.conn?.close();
     this.conn = undefined;
+  }
+
+  /**
+   * The database the primary's stream has selected, for a file's
+   * repl-stream-db: the master client's, else the cached master's;
+   * undefined when there is neither (Redis's rdbPopulateSaveInfo then writes
+   * no repl-* fields).
+   */
+  streamDb(): number | undefined {
+    return this.master?.db.id ?? this.cached?.db;
+  }
+
+  /**
+   * Start-up from an RDB that recorded where the stream stood (Redis's
+   * loadDataFromDisk). A replica takes the file's ID and offset as its own
+   * and caches them as its primary's (replicationCacheMasterUsingMyself),
+   * so its first PSYNC continues. A primary keeps its fresh ID and offers
+   * the file's as the secondary one, with an empty backlog at its offset,
+   * so its former replicas continue.
+   */
+  restoreHistory(saved: ReplicationSaveInfo, asReplica: boolean): void {
+    const ids = this.ids;
+    ids.offset = saved.offset;
+    if (asReplica) {
+      ids.replid = saved.replid;
+      this.server.log.notice(
+        "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+      );
+      this.cached = {
+        replid: saved.replid,
+        offset: saved.offset,
+        db: saved.streamDb,
+      };
+      return;
+    }
+    ids.replid2 = saved.replid;
+    ids.secondOffset = saved.offset + 1;
+    this.server.primary.restoreBacklog();
   }
 
   /** A new history begins: a fresh replication ID (changeReplicationId). */
