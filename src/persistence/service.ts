@@ -48,6 +48,8 @@ interface RunningSave {
   startedAt: number;
   dirtyAtStart: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Told how the save ended (a disk-form full sync sends the file then). */
+  onEnd?: (ok: boolean) => void;
 }
 
 /** The persistence state of one server. */
@@ -226,9 +228,14 @@ export class Persistence {
 
   /**
    * BGSAVE: starts a sliced background save; returns an error text (without
-   * the "ERR " prefix) when one cannot start.
+   * the "ERR " prefix) when one cannot start. A full sync's save (Redis's
+   * rdbSaveBackground for replication) passes its `aux` fields and `onEnd`,
+   * called (never synchronously) with whether the file was saved.
    */
-  startBackgroundSave(): string | null {
+  startBackgroundSave(
+    aux = this.aux(),
+    onEnd?: (ok: boolean) => void,
+  ): string | null {
     if (this.running) return "Background save already in progress";
     if (this.snapshot) {
       return "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
@@ -248,11 +255,12 @@ export class Persistence {
       server.log.warning("Background saving error");
       this.lastBgsaveOk = false;
       this.lastBgsaveSeconds = 0;
+      if (onEnd) queueMicrotask(() => onEnd(false));
       return null;
     }
     const options = this.writeOptions();
     const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
-    writer.header(this.aux());
+    writer.header(aux);
     const snapshot = new Snapshot(server.dbs, writer, options.access);
     this.attachSnapshot(snapshot);
     this.running = {
@@ -263,6 +271,7 @@ export class Persistence {
       startedAt: Date.now(),
       dirtyAtStart: server.dirty,
       timer: undefined,
+      onEnd,
     };
     server.log.notice("Background saving started");
     this.scheduleSlice();
@@ -340,6 +349,7 @@ export class Persistence {
         // already gone
       }
     }
+    running.onEnd?.(ok);
   }
 
   /** Stops a running background save, dropping its file (shutdown, FLUSHALL in Redis). */
