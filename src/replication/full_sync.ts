@@ -201,10 +201,12 @@ export class FullSync {
     }
     link.state = "send_bulk";
     client.out.raw(binaryToBytes(`$${size}\r\n`));
+    // One buffer for every read: the output copies what it is given.
+    const chunk = new Uint8Array(Math.min(SLICE_BYTES, size));
     try {
       for (let sent = 0; sent < size && this.alive(link);) {
-        const chunk = new Uint8Array(Math.min(SLICE_BYTES, size - sent));
-        const read = readSync(fd, chunk, 0, chunk.length, sent);
+        const want = Math.min(chunk.length, size - sent);
+        const read = readSync(fd, chunk, 0, want, sent);
         if (read === 0) throw new Error("premature EOF");
         sent += read;
         client.out.raw(chunk.subarray(0, read));
