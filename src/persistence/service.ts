@@ -70,14 +70,16 @@ export class Persistence {
    * single child, one at a time.
    */
   private snapshot: Snapshot | undefined;
+  /** Unix ms a diskless full sync's snapshot started (Redis's socket-target RDB child), or 0. */
+  private socketSaveStart = 0;
 
   constructor(private readonly server: Server) {
     this.lastSave = Math.floor(Date.now() / 1000);
   }
 
-  /** True while a BGSAVE runs. */
+  /** True while a BGSAVE or a diskless full sync's snapshot runs (Redis's RDB child). */
   get bgsaveInProgress(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.socketSaveStart !== 0;
   }
 
   /** True while a BGSAVE or an AOF rewrite writes a snapshot (hasActiveChildProcess). */
@@ -87,10 +89,12 @@ export class Persistence {
 
   /**
    * Makes `snapshot` the one that keys about to change are copied for, or
-   * none (undefined) when it is done.
+   * none (undefined) when it is done; `toReplicas` for a diskless full
+   * sync's, which counts as an RDB save in progress.
    */
-  attachSnapshot(snapshot: Snapshot | undefined): void {
+  attachSnapshot(snapshot: Snapshot | undefined, toReplicas = false): void {
     this.snapshot = snapshot;
+    this.socketSaveStart = snapshot && toReplicas ? Date.now() : 0;
     const hook = snapshot &&
       ((db: Database, key: string) => snapshot.beforeChange(db, key));
     for (const db of this.server.dbs) db.beforeChange = hook;
@@ -98,15 +102,14 @@ export class Persistence {
 
   /** Keys written and to write by the running save (INFO). */
   get progress(): [number, number] {
-    const s = this.running?.snapshot;
+    const s = this.bgsaveInProgress ? this.snapshot : undefined;
     return s ? [s.keysWritten, s.keysTotal] : [0, 0];
   }
 
   /** Seconds the running save has taken, or -1. */
   get currentSeconds(): number {
-    return this.running
-      ? Math.floor((Date.now() - this.running.startedAt) / 1000)
-      : -1;
+    const started = this.running?.startedAt ?? this.socketSaveStart;
+    return started ? Math.floor((Date.now() - started) / 1000) : -1;
   }
 
   /** The `save` points as [seconds, changes] pairs. */
@@ -236,7 +239,7 @@ export class Persistence {
     aux = this.aux(),
     onEnd?: (ok: boolean) => void,
   ): string | null {
-    if (this.running) return "Background save already in progress";
+    if (this.bgsaveInProgress) return "Background save already in progress";
     if (this.snapshot) {
       return "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     }

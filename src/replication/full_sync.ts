@@ -86,7 +86,7 @@ export class FullSync {
     writer.header(aux);
     const snapshot = new Snapshot(server.dbs, writer, options.access);
     this.socket = { snapshot, writer, mark };
-    persistence.attachSnapshot(snapshot);
+    persistence.attachSnapshot(snapshot, true);
     this.run(this.socket);
   }
 

@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { RespError } from "../../src/protocol/decoder.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import { RawReader } from "../helpers/raw_reader.ts";
 import {
@@ -172,6 +173,18 @@ for (const [name, start] of Object.entries(PRIMARIES)) {
         assert.equal(await replicaState(p), "wait_bgsave");
         await new Promise((resolve) => setTimeout(resolve, 200));
         assert.equal(await replicaState(p), "wait_bgsave");
+        // The transfer is an RDB save in progress (Redis's child).
+        const fields = await info(p, "persistence");
+        assert.equal(fields.get("rdb_bgsave_in_progress"), "1");
+        assert.notEqual(fields.get("rdb_current_bgsave_time_sec"), "-1");
+        for (const command of [["BGSAVE"], ["BGSAVE", "SCHEDULE"], ["SAVE"]]) {
+          const reply = await p.call(...command);
+          assert.ok(reply instanceof RespError, String(reply));
+          assert.equal(
+            reply.message,
+            "ERR Background save already in progress",
+          );
+        }
       },
       start,
     );
