@@ -49,6 +49,15 @@ async function replicaLine(
   );
 }
 
+/** Asserts that redis-check-rdb passes the file at `path`. */
+async function assertRdbChecks(path: string): Promise<void> {
+  const check = await new Deno.Command("redis-check-rdb", {
+    args: [path],
+    stdout: "piped",
+  }).output();
+  assert.ok(check.success, new TextDecoder().decode(check.stdout));
+}
+
 /** Reads a full sync's header: +FULLRESYNC and `$len` or `$EOF:mark`. */
 async function readHeader(
   raw: RawReader,
@@ -245,11 +254,7 @@ for (const [name, start] of Object.entries(PRIMARIES)) {
         primary.output(),
         /Starting BGSAVE for SYNC with target: disk[^]*Background saving terminated with success/,
       );
-      const check = await new Deno.Command("redis-check-rdb", {
-        args: [`${dir}/dump.rdb`],
-        stdout: "piped",
-      }).output();
-      assert.ok(check.success, new TextDecoder().decode(check.stdout));
+      await assertRdbChecks(`${dir}/dump.rdb`);
     } catch (error) {
       console.error(primary.output());
       if (replica) console.error(replica.output());
@@ -517,11 +522,7 @@ for (const diskless of ["yes", "no"]) {
         new TextDecoder().decode(cli.stderr);
       assert.ok(cli.success, said);
       assert.match(said, /Transfer finished with success/);
-      const check = await new Deno.Command("redis-check-rdb", {
-        args: [`${dir}/dump.rdb`],
-        stdout: "piped",
-      }).output();
-      assert.ok(check.success, new TextDecoder().decode(check.stdout));
+      await assertRdbChecks(`${dir}/dump.rdb`);
       await waitFor(
         "the rdb-only link to close",
         async () =>
