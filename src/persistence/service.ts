@@ -51,6 +51,8 @@ interface RunningSave {
   startedAt: number;
   dirtyAtStart: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Told how the save ended (a disk-form full sync sends the file then). */
+  onEnd?: (ok: boolean) => void;
 }
 
 /** The persistence state of one server. */
@@ -71,14 +73,16 @@ export class Persistence {
    * single child, one at a time.
    */
   private snapshot: Snapshot | undefined;
+  /** Unix ms a diskless full sync's snapshot started (Redis's socket-target RDB child), or 0. */
+  private socketSaveStart = 0;
 
   constructor(private readonly server: Server) {
     this.lastSave = Math.floor(Date.now() / 1000);
   }
 
-  /** True while a BGSAVE runs. */
+  /** True while a BGSAVE or a diskless full sync's snapshot runs (Redis's RDB child). */
   get bgsaveInProgress(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.socketSaveStart !== 0;
   }
 
   /** True while a BGSAVE or an AOF rewrite writes a snapshot (hasActiveChildProcess). */
@@ -88,10 +92,12 @@ export class Persistence {
 
   /**
    * Makes `snapshot` the one that keys about to change are copied for, or
-   * none (undefined) when it is done.
+   * none (undefined) when it is done; `toReplicas` for a diskless full
+   * sync's, which counts as an RDB save in progress.
    */
-  attachSnapshot(snapshot: Snapshot | undefined): void {
+  attachSnapshot(snapshot: Snapshot | undefined, toReplicas = false): void {
     this.snapshot = snapshot;
+    this.socketSaveStart = snapshot && toReplicas ? Date.now() : 0;
     const hook = snapshot &&
       ((db: Database, key: string) => snapshot.beforeChange(db, key));
     for (const db of this.server.dbs) db.beforeChange = hook;
@@ -99,15 +105,14 @@ export class Persistence {
 
   /** Keys written and to write by the running save (INFO). */
   get progress(): [number, number] {
-    const s = this.running?.snapshot;
+    const s = this.bgsaveInProgress ? this.snapshot : undefined;
     return s ? [s.keysWritten, s.keysTotal] : [0, 0];
   }
 
   /** Seconds the running save has taken, or -1. */
   get currentSeconds(): number {
-    return this.running
-      ? Math.floor((Date.now() - this.running.startedAt) / 1000)
-      : -1;
+    const started = this.running?.startedAt ?? this.socketSaveStart;
+    return started ? Math.floor((Date.now() - started) / 1000) : -1;
   }
 
   /** The `save` points as [seconds, changes] pairs. */
@@ -246,10 +251,15 @@ export class Persistence {
 
   /**
    * BGSAVE: starts a sliced background save; returns an error text (without
-   * the "ERR " prefix) when one cannot start.
+   * the "ERR " prefix) when one cannot start. A full sync's save (Redis's
+   * rdbSaveBackground for replication) passes its `aux` fields and `onEnd`,
+   * called (never synchronously) with whether the file was saved.
    */
-  startBackgroundSave(): string | null {
-    if (this.running) return "Background save already in progress";
+  startBackgroundSave(
+    aux = this.aux(),
+    onEnd?: (ok: boolean) => void,
+  ): string | null {
+    if (this.bgsaveInProgress) return "Background save already in progress";
     if (this.snapshot) {
       return "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     }
@@ -268,11 +278,12 @@ export class Persistence {
       server.log.warning("Background saving error");
       this.lastBgsaveOk = false;
       this.lastBgsaveSeconds = 0;
+      if (onEnd) queueMicrotask(() => onEnd(false));
       return null;
     }
     const options = this.writeOptions();
     const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
-    writer.header(this.aux());
+    writer.header(aux);
     const snapshot = new Snapshot(server.dbs, writer, options.access);
     this.attachSnapshot(snapshot);
     this.running = {
@@ -283,6 +294,7 @@ export class Persistence {
       startedAt: Date.now(),
       dirtyAtStart: server.dirty,
       timer: undefined,
+      onEnd,
     };
     server.log.notice("Background saving started");
     this.scheduleSlice();
@@ -360,6 +372,7 @@ export class Persistence {
         // already gone
       }
     }
+    running.onEnd?.(ok);
   }
 
   /** Stops a running background save, dropping its file (shutdown, FLUSHALL in Redis). */

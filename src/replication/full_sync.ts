@@ -1,24 +1,25 @@
 /**
  * One full sync's RDB transfer to a group of replicas (the primary half of
- * Redis's rdbSaveToSlavesSockets / the disk-target BGSAVE). The RDB comes
- * from the same fork-less {@linkcode Snapshot} BGSAVE and the AOF rewrite
- * use, written in slices between client work, so clients keep being served.
+ * Redis's rdbSaveToSlavesSockets / the disk-target BGSAVE).
  *
  * Diskless (`repl-diskless-sync yes`): `$EOF:<40 hex>\r\n`, the RDB bytes as
- * each slice produces them, then the same 40 characters. A slice waits
- * until every replica's socket has taken all but {@linkcode SEND_WINDOW}
- * bytes, so the slowest replica sets the pace, as Redis's pipe from the
- * child does. Disk form: the payload is built in memory first (Redis's file
- * on disk), then each replica is sent `$<len>\r\n` and the bytes at its own
- * socket's pace (sendBulkToSlave). Stream bytes propagated meanwhile wait in
- * each replica's link (`buffered`, counted in its client's `held`) and
- * follow the payload; the replicas' offset is the one at the snapshot's
- * start.
+ * each slice of a fork-less {@linkcode Snapshot} produces them, then the
+ * same 40 characters. A slice waits until every replica's socket has taken
+ * all but {@linkcode SEND_WINDOW} bytes, so the slowest replica sets the
+ * pace, as Redis's pipe from the child does. Disk form: a BGSAVE (the same
+ * code, rdbSaveBackground in Redis) writes `dbfilename`, so the sync is also
+ * a save; then each replica is sent `$<len>\r\n` and the file, read in
+ * chunks at its own socket's pace (sendBulkToSlave). Stream bytes
+ * propagated meanwhile wait in each replica's link (`buffered`, counted in
+ * its client's `held`) and follow the payload; the replicas' offset is the
+ * one at the snapshot's start.
  * @module
  */
 
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { randomHex } from "../util/random_hex.ts";
 import { binaryToBytes } from "../protocol/binary.ts";
+import { strerror } from "../config.ts";
 import { RdbFileWriter } from "../persistence/rdb_file.ts";
 import { Snapshot } from "../persistence/snapshot.ts";
 import type { Client } from "../client.ts";
@@ -27,10 +28,17 @@ import type { ReplicaLink } from "./primary.ts";
 
 /** Time a transfer slice may take before clients get their turn. */
 const SLICE_MS = 5;
-/** RDB bytes a slice may produce before it hands them on. */
+/** RDB bytes a slice may produce, or a file read may take, before they are handed on. */
 const SLICE_BYTES = 1 << 18;
 /** RDB bytes a replica may have queued and unwritten before sending waits. */
 export const SEND_WINDOW = 1 << 20;
+
+/** A diskless transfer's snapshot, its writer and its end mark. */
+interface SocketTarget {
+  snapshot: Snapshot;
+  writer: RdbFileWriter;
+  mark: string;
+}
 
 /** A running transfer of one snapshot to `links`. */
 export class FullSync {
@@ -38,20 +46,17 @@ export class FullSync {
   readonly links: ReplicaLink[];
   /** The replication offset the snapshot stands at (psync_initial_offset). */
   readonly offset: number;
-  private readonly snapshot: Snapshot;
-  private readonly writer: RdbFileWriter;
-  /** The diskless end mark, or undefined for the `$<len>` form. */
-  private readonly mark: string | undefined;
-  /** The disk form's payload, collected until it is complete. */
-  private readonly chunks: Uint8Array[] = [];
+  /** The diskless form's snapshot, or undefined for the `$<len>` form. */
+  private readonly socket: SocketTarget | undefined;
   /** Set when the snapshot is complete or abandoned. */
   private ended = false;
 
   /**
    * Starts the transfer: takes the snapshot now (the point the replicas'
-   * offset stands at) and runs its slices. `alive` tells whether a link is
-   * still attached; `done` is called once the snapshot is released (a
-   * disk-form transfer then still sends each replica its payload).
+   * offset stands at) and runs its slices, or starts the BGSAVE. `alive`
+   * tells whether a link is still attached; `done` is called once the
+   * snapshot is released (a disk-form transfer then still sends each
+   * replica the file).
    */
   constructor(
     private readonly server: Server,
@@ -64,29 +69,35 @@ export class FullSync {
     this.links = links;
     this.offset = server.replica.ids.offset;
     const persistence = server.persistence;
+    if (!diskless) {
+      this.socket = undefined;
+      const refused = persistence.startBackgroundSave(
+        aux,
+        (ok) => this.saved(ok),
+      );
+      // Not expected (a transfer starts only when no snapshot runs).
+      if (refused) queueMicrotask(() => this.saved(false));
+      return;
+    }
     const options = persistence.writeOptions();
-    this.mark = diskless ? randomHex(40) : undefined;
-    if (this.mark) this.send(binaryToBytes(`$EOF:${this.mark}\r\n`));
-    this.writer = new RdbFileWriter(options, (chunk) => this.produced(chunk));
-    this.writer.header(aux);
-    this.snapshot = new Snapshot(server.dbs, this.writer, options.access);
-    persistence.attachSnapshot(this.snapshot);
-    this.run();
+    const mark = randomHex(40);
+    this.send(binaryToBytes(`$EOF:${mark}\r\n`));
+    const writer = new RdbFileWriter(options, (chunk) => this.send(chunk));
+    writer.header(aux);
+    const snapshot = new Snapshot(server.dbs, writer, options.access);
+    this.socket = { snapshot, writer, mark };
+    persistence.attachSnapshot(snapshot, true);
+    this.run(this.socket);
   }
 
   /** True for the `$EOF:` form, whose bytes go to every replica as made. */
   get diskless(): boolean {
-    return this.mark !== undefined;
+    return this.socket !== undefined;
   }
 
   /** True while a disk-form snapshot is being written (Redis's child runs). */
   get saving(): boolean {
     return !this.diskless && !this.ended;
-  }
-
-  private produced(chunk: Uint8Array): void {
-    if (this.mark) this.send(chunk);
-    else this.chunks.push(chunk);
   }
 
   /** Queues `bytes` on every replica still attached. */
@@ -102,32 +113,28 @@ export class FullSync {
   }
 
   /** The snapshot's slices, each after the replicas took the last ones. */
-  private async run(): Promise<void> {
+  private async run(socket: SocketTarget): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 0));
-      if (this.mark) {
-        for (const link of this.links) {
-          if (this.alive(link)) await drain(link.client);
-        }
+      for (const link of this.links) {
+        if (this.alive(link)) await drain(link.client);
       }
       if (this.ended) return;
       if (!this.links.some(this.alive)) {
-        if (this.mark) {
-          this.server.log.warning(
-            "Diskless rdb transfer, last replica dropped, killing fork child.",
-          );
-        }
+        this.server.log.warning(
+          "Diskless rdb transfer, last replica dropped, killing fork child.",
+        );
         this.stop();
         return;
       }
-      const complete = this.snapshot.step(
+      const complete = socket.snapshot.step(
         performance.now() + SLICE_MS,
         SLICE_BYTES,
       );
-      this.writer.flush();
+      socket.writer.flush();
       if (complete) {
-        this.writer.end();
-        this.finish();
+        socket.writer.end();
+        this.streamed(socket.mark);
         this.server.flushPending();
         return;
       }
@@ -135,57 +142,96 @@ export class FullSync {
     }
   }
 
-  /** Ends the payload: the mark, or each replica's paced `$<len>` send. */
-  private finish(): void {
+  /**
+   * Ends the diskless payload with its mark. Each replica is online then,
+   * as Redis's replicaPutOnline makes it when the child ends, but its
+   * stream waits for its first ACK: a replica finds the end mark only at
+   * the end of a read (Redis 7.0's repl_start_cmd_stream_on_ack).
+   */
+  private streamed(mark: string): void {
     const log = this.server.log;
-    if (this.mark) {
-      this.send(binaryToBytes(this.mark));
-      log.notice("Background RDB transfer terminated with success");
-    } else {
-      log.notice("Background saving terminated with success");
-    }
+    this.send(binaryToBytes(mark));
+    log.notice("Background RDB transfer terminated with success");
     const links = this.links.filter(this.alive);
     this.stop();
     for (const link of links) {
-      if (this.mark) {
-        log.notice(
-          `Streamed RDB transfer with replica ${
-            this.server.primary.describe(link)
-          } succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming`,
-        );
-        // A replica finds the diskless end mark only at the end of a read:
-        // its stream starts once it acknowledges the load (Redis 7.0's
-        // repl_start_cmd_stream_on_ack); an rdb-only one is done.
-        if (link.rdbOnly) putOnline(this.server, link);
-        else link.streamOnAck = true;
-      } else {
-        this.sendPayload(link);
-      }
+      log.notice(
+        `Streamed RDB transfer with replica ${
+          this.server.primary.describe(link)
+        } succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming`,
+      );
+      link.streamOnAck = !link.rdbOnly;
+      putOnline(this.server, link);
     }
   }
 
-  /** Sends the disk form's payload to `link` as fast as its socket takes it. */
-  private async sendPayload(link: ReplicaLink): Promise<void> {
-    let length = 0;
-    for (const chunk of this.chunks) length += chunk.length;
-    const client = link.client;
-    client.out.raw(binaryToBytes(`$${length}\r\n`));
-    for (const chunk of this.chunks) {
-      if (!this.alive(link)) return;
-      client.out.raw(chunk);
-      this.server.markPending(client);
-      this.server.flushPending();
-      await drain(client);
+  /** The disk form's BGSAVE ended: each replica gets the file, or is dropped. */
+  private saved(ok: boolean): void {
+    if (this.ended) return;
+    const links = this.links.filter(this.alive);
+    this.stop();
+    for (const link of links) {
+      if (ok) {
+        this.sendFile(link);
+        continue;
+      }
+      link.client.close();
+      this.server.log.warning("SYNC failed. BGSAVE child returned an error");
     }
-    if (this.alive(link)) putOnline(this.server, link);
-    this.server.flushPending();
+  }
+
+  /**
+   * Sends `link` `dbfilename` as `$<len>` and its bytes, a chunk at a time
+   * as its socket takes them, so the file is never held whole.
+   */
+  private async sendFile(link: ReplicaLink): Promise<void> {
+    const server = this.server;
+    const client = link.client;
+    let fd: number;
+    let size: number;
+    try {
+      fd = openSync(server.config.string("dbfilename"), "r");
+      size = fstatSync(fd).size;
+    } catch (error) {
+      client.close();
+      server.log.warning(
+        `SYNC failed. Can't open/stat DB after BGSAVE: ${strerror(error)}`,
+      );
+      return;
+    }
+    link.state = "send_bulk";
+    client.out.raw(binaryToBytes(`$${size}\r\n`));
+    // One buffer for every read: the output copies what it is given.
+    const chunk = new Uint8Array(Math.min(SLICE_BYTES, size));
+    try {
+      for (let sent = 0; sent < size && this.alive(link);) {
+        const want = Math.min(chunk.length, size - sent);
+        const read = readSync(fd, chunk, 0, want, sent);
+        if (read === 0) throw new Error("premature EOF");
+        sent += read;
+        client.out.raw(chunk.subarray(0, read));
+        server.markPending(client);
+        server.flushPending();
+        await drain(client);
+      }
+    } catch (error) {
+      client.close();
+      server.log.warning(
+        `Read error sending DB to replica: ${strerror(error)}`,
+      );
+      return;
+    } finally {
+      closeSync(fd);
+    }
+    if (this.alive(link)) putOnline(server, link);
+    server.flushPending();
   }
 
   /** Releases the snapshot (it is complete or abandoned). */
   stop(): void {
     if (this.ended) return;
     this.ended = true;
-    this.server.persistence.attachSnapshot(undefined);
+    if (this.socket) this.server.persistence.attachSnapshot(undefined);
     this.done();
   }
 }
@@ -201,7 +247,8 @@ async function drain(client: Client): Promise<void> {
 }
 
 /**
- * Sends `link` the stream buffered during its sync and makes it online; an
+ * Makes `link` online (replicaPutOnline) and sends it the stream buffered
+ * during its sync, unless that waits for its first ACK (`streamOnAck`); an
  * rdb-only replica got all it asked for and is closed instead.
  */
 export function putOnline(server: Server, link: ReplicaLink): void {
@@ -215,12 +262,18 @@ export function putOnline(server: Server, link: ReplicaLink): void {
     server.markPending(client);
     return;
   }
+  link.state = "online";
+  link.ackTime = Date.now();
+  server.log.notice(`Synchronization with replica ${name} succeeded`);
+  if (!link.streamOnAck) startStream(server, link);
+}
+
+/** Sends `link` the stream buffered during its sync; what follows goes straight out. */
+export function startStream(server: Server, link: ReplicaLink): void {
+  const client = link.client;
   for (const bytes of link.buffered ?? []) client.out.raw(bytes);
   link.buffered = undefined;
   client.held = 0;
   link.streamOnAck = false;
-  link.state = "online";
-  link.ackTime = Date.now();
   server.markPending(client);
-  server.log.notice(`Synchronization with replica ${name} succeeded`);
 }

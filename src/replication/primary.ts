@@ -19,7 +19,7 @@ import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
 import type { Server } from "../server.ts";
 import { Backlog } from "./backlog.ts";
 import type { ReplicationIds } from "./replica.ts";
-import { FullSync, putOnline } from "./full_sync.ts";
+import { FullSync, startStream } from "./full_sync.ts";
 
 /** A replica's state on the primary (Redis's SLAVE_STATE_*), as INFO names it. */
 export type ReplicaState = "wait_bgsave" | "send_bulk" | "online";
@@ -42,7 +42,7 @@ export interface ReplicaLink {
   ackOffset: number;
   /** Unix ms of the last REPLCONF ACK (lag). */
   ackTime: number;
-  /** Stream bytes waiting for the full sync's payload to be sent (send_bulk). */
+  /** Stream bytes waiting for the full sync's payload (and, diskless, its ACK). */
   buffered?: Uint8Array[];
   /** The diskless payload is sent: the stream starts at its first ACK. */
   streamOnAck?: boolean;
@@ -343,7 +343,6 @@ export class Primary implements PropagationTarget {
         `FULLRESYNC ${this.ids.replid} ${transfer.offset}`,
       );
     }
-    link.state = "send_bulk";
     if (!link.rdbOnly) {
       link.buffered = [...(model.buffered ?? [])];
       link.client.held = model.client.held;
@@ -395,8 +394,8 @@ export class Primary implements PropagationTarget {
       if (psync) {
         link.client.out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
       }
-      link.state = "send_bulk";
-      // An rdb-only replica gets no stream, so none is kept for it.
+      // It stays in wait_bgsave (SLAVE_STATE_WAIT_BGSAVE_END) until the
+      // snapshot is complete. An rdb-only replica gets no stream, so none is kept for it.
       link.buffered = link.rdbOnly ? undefined : [];
       link.client.held = 0;
       server.markPending(link.client);
@@ -419,14 +418,13 @@ export class Primary implements PropagationTarget {
   /**
    * A newline to each replica waiting for its RDB to start or for a disk
    * one to be saved, once a second, so its repl-timeout does not fire while
-   * nothing else can be sent (replicationCron's pre-sync keepalive).
+   * nothing else can be sent (replicationCron's pre-sync keepalive); not
+   * into a diskless payload being sent.
    */
   private sendKeepalives(): void {
-    const saving = this.transfer?.saving ? this.transfer.links : [];
+    const streaming = this.transfer?.diskless ? this.transfer.links : [];
     for (const link of this.replicas.values()) {
-      const presync = link.state === "wait_bgsave" ||
-        (link.state === "send_bulk" && saving.includes(link));
-      if (!presync) continue;
+      if (link.state !== "wait_bgsave" || streaming.includes(link)) continue;
       link.client.out.raw(NEWLINE);
       this.server.markPending(link.client);
     }
@@ -500,7 +498,7 @@ export class Primary implements PropagationTarget {
 
   /** REPLCONF ACK offset. */
   acknowledge(link: ReplicaLink, offset: number): void {
-    if (link.streamOnAck) putOnline(this.server, link);
+    if (link.streamOnAck) startStream(this.server, link);
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = Date.now();
     for (const [client, wait] of this.waiting) {
@@ -528,11 +526,12 @@ export class Primary implements PropagationTarget {
     backlog.append(bytes);
     this.ids.offset = backlog.endOffset;
     for (const link of this.replicas.values()) {
-      if (link.state === "send_bulk" && link.buffered) {
+      if (link.buffered) {
         link.buffered.push(bytes);
         // Held bytes count against its output limit, checked at the flush.
         link.client.held += bytes.length;
         this.server.markPending(link.client);
+        continue;
       }
       if (link.state !== "online") continue;
       link.client.out.raw(bytes);

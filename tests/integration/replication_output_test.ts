@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { RespError } from "../../src/protocol/decoder.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import { RawReader } from "../helpers/raw_reader.ts";
 import {
@@ -46,6 +47,15 @@ async function replicaLine(
       return [f.slice(0, eq), f.slice(eq + 1)];
     }),
   );
+}
+
+/** Asserts that redis-check-rdb passes the file at `path`. */
+async function assertRdbChecks(path: string): Promise<void> {
+  const check = await new Deno.Command("redis-check-rdb", {
+    args: [path],
+    stdout: "piped",
+  }).output();
+  assert.ok(check.success, new TextDecoder().decode(check.stdout));
 }
 
 /** Reads a full sync's header: +FULLRESYNC and `$len` or `$EOF:mark`. */
@@ -93,9 +103,9 @@ async function requestSync(raw: RawReader, capaEof: boolean): Promise<void> {
 }
 
 /**
- * A redeno primary started with `args` and holding about 14 MB of RDB (far
- * beyond what the kernel's buffers take), and a raw replica of it that has
- * read its sync's header and nothing more.
+ * A primary (redeno unless `start` says) started with `args` and holding
+ * about 14 MB of RDB (far beyond what the kernel's buffers take), and a raw
+ * replica of it that has read its sync's header and nothing more.
  */
 async function withStalledReplica(
   args: string[],
@@ -106,8 +116,9 @@ async function withStalledReplica(
     header: { length: number; mark: string },
     primary: RunningServer,
   ) => Promise<void>,
+  start: (args: string[]) => Promise<RunningServer> = startRedeno,
 ): Promise<void> {
-  const primary = await startRedeno([
+  const primary = await start([
     ...DEBUG,
     "--repl-diskless-sync-delay",
     "0",
@@ -151,6 +162,150 @@ for (const diskless of ["yes", "no"]) {
         assert.ok(rdb.startsWith("REDIS0010"));
       },
     );
+  });
+}
+
+const PRIMARIES = { redeno: startRedeno, "redis-server": startRedis };
+
+/** The first replica's state in INFO replication (slave0's `state=`). */
+async function replicaState(p: RespClient): Promise<string> {
+  const line = (await info(p, "replication")).get("slave0") ?? "";
+  return /state=(\w+)/.exec(line)?.[1] ?? "";
+}
+
+for (const [name, start] of Object.entries(PRIMARIES)) {
+  Deno.test(`${name}: INFO shows a replica wait_bgsave while a diskless RDB is paced by it, send_bulk while a saved one is`, async () => {
+    await withStalledReplica(
+      ["--repl-diskless-sync", "yes"],
+      true,
+      async (p) => {
+        assert.equal(await replicaState(p), "wait_bgsave");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(await replicaState(p), "wait_bgsave");
+        // The transfer is an RDB save in progress (Redis's child).
+        const fields = await info(p, "persistence");
+        assert.equal(fields.get("rdb_bgsave_in_progress"), "1");
+        assert.notEqual(fields.get("rdb_current_bgsave_time_sec"), "-1");
+        for (const command of [["BGSAVE"], ["BGSAVE", "SCHEDULE"], ["SAVE"]]) {
+          const reply = await p.call(...command);
+          assert.ok(reply instanceof RespError, String(reply));
+          assert.equal(
+            reply.message,
+            "ERR Background save already in progress",
+          );
+        }
+      },
+      start,
+    );
+    await withStalledReplica(
+      ["--repl-diskless-sync", "no"],
+      false,
+      async (p) => {
+        await waitFor(
+          "the save to end",
+          async () =>
+            (await info(p, "persistence")).get("rdb_bgsave_in_progress") ===
+              "0",
+        );
+        assert.equal(await replicaState(p), "send_bulk");
+      },
+      start,
+    );
+  });
+
+  Deno.test(`${name}: a disk-form full sync saves dbfilename (redis-check-rdb passes), resets the changes count and moves LASTSAVE`, async () => {
+    const dir = Deno.makeTempDirSync();
+    const primary = await start([
+      ...DEBUG,
+      "--repl-diskless-sync",
+      "no",
+      "--dir",
+      dir,
+    ]);
+    const p = await primary.connect();
+    let replica: RunningServer | undefined;
+    try {
+      await fill(p, "");
+      await p.call("DEBUG", "POPULATE", "5000", "pop", "20");
+      const before = await p.call("LASTSAVE") as number;
+      const changes = await info(p, "persistence");
+      assert.notEqual(changes.get("rdb_changes_since_last_save"), "0");
+      // LASTSAVE counts seconds: the save must fall in a later one.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      replica = await startRedis([
+        ...DEBUG,
+        "--replicaof",
+        "127.0.0.1",
+        String(primary.port),
+      ]);
+      const r = await replica.connect();
+      try {
+        await caughtUp(p, r);
+        assert.equal(await digest(r), await digest(p));
+      } finally {
+        r.close();
+      }
+      const fields = await info(p, "persistence");
+      assert.equal(fields.get("rdb_changes_since_last_save"), "0");
+      assert.equal(fields.get("rdb_last_bgsave_status"), "ok");
+      assert.equal(fields.get("rdb_bgsave_in_progress"), "0");
+      assert.ok(await p.call("LASTSAVE") as number > before);
+      assert.match(
+        primary.output(),
+        /Starting BGSAVE for SYNC with target: disk[^]*Background saving terminated with success/,
+      );
+      await assertRdbChecks(`${dir}/dump.rdb`);
+    } catch (error) {
+      console.error(primary.output());
+      if (replica) console.error(replica.output());
+      throw error;
+    } finally {
+      p.close();
+      await replica?.stop();
+      await primary.stop();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+
+  Deno.test(`${name}: a disk-form full sync whose save fails drops the replica and sets rdb_last_bgsave_status:err`, async () => {
+    const dir = Deno.makeTempDirSync();
+    const primary = await start([
+      "--repl-diskless-sync",
+      "no",
+      "--dir",
+      dir,
+      // No save points, so no MISCONF: the server serves on.
+      "--save",
+      "",
+    ]);
+    const p = await primary.connect();
+    const raw = await rawReplica(primary);
+    try {
+      await p.call("SET", "k", "v");
+      // The server's working directory is gone: the temp file cannot be made.
+      Deno.removeSync(dir, { recursive: true });
+      await requestSync(raw, false);
+      await assert.rejects(raw.until(() => false), /closed/);
+      assert.match(raw.text, /^\n*\+FULLRESYNC [0-9a-f]{40} \d+\r\n\n*$/);
+      await waitFor(
+        "the failed sync's log line",
+        () =>
+          Promise.resolve(
+            /Background saving error[^]*SYNC failed\. BGSAVE child returned an error/
+              .test(primary.output()),
+          ),
+      );
+      const fields = await info(p, "persistence");
+      assert.equal(fields.get("rdb_last_bgsave_status"), "err");
+      assert.equal(await p.call("PING"), "PONG");
+    } catch (error) {
+      console.error(primary.output());
+      throw error;
+    } finally {
+      p.close();
+      raw.conn.close();
+      await primary.stop();
+    }
   });
 }
 
@@ -367,11 +522,7 @@ for (const diskless of ["yes", "no"]) {
         new TextDecoder().decode(cli.stderr);
       assert.ok(cli.success, said);
       assert.match(said, /Transfer finished with success/);
-      const check = await new Deno.Command("redis-check-rdb", {
-        args: [`${dir}/dump.rdb`],
-        stdout: "piped",
-      }).output();
-      assert.ok(check.success, new TextDecoder().decode(check.stdout));
+      await assertRdbChecks(`${dir}/dump.rdb`);
       await waitFor(
         "the rdb-only link to close",
         async () =>
