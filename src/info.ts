@@ -363,7 +363,7 @@ function statsLines(server: Server): string[] {
 function replicationLines(server: Server): string[] {
   const replica = server.replica;
   const primary = server.primary;
-  const ids = replica.ids;
+  const history = server.replication;
   const backlog = primary.backlog;
   const lines = replica.isReplica ? replica.infoLines() : ["role:master"];
   lines.push(`connected_slaves:${primary.replicas.size}`);
@@ -380,10 +380,10 @@ function replicationLines(server: Server): string[] {
   }
   lines.push(
     "master_failover_state:no-failover",
-    `master_replid:${ids.replid}`,
-    `master_replid2:${ids.replid2}`,
-    `master_repl_offset:${ids.offset}`,
-    `second_repl_offset:${ids.secondOffset}`,
+    `master_replid:${history.replid}`,
+    `master_replid2:${history.replid2}`,
+    `master_repl_offset:${history.offset}`,
+    `second_repl_offset:${history.secondOffset}`,
     `repl_backlog_active:${backlog ? 1 : 0}`,
     `repl_backlog_size:${server.config.number("repl-backlog-size")}`,
     `repl_backlog_first_byte_offset:${backlog?.firstByteOffset ?? 0}`,

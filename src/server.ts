@@ -30,6 +30,7 @@ import { Persistence } from "./persistence/service.ts";
 import { Propagation } from "./propagate.ts";
 import { Shutdown, SHUTDOWN_PAUSE } from "./shutdown.ts";
 import { Primary } from "./replication/primary.ts";
+import { ReplicationHistory } from "./replication/ids.ts";
 import { MasterLink } from "./replication/replica.ts";
 import {
   Database,
@@ -119,8 +120,6 @@ export class Server {
   readonly startedAt = Date.now();
   /** 40 hex chars identifying this run (INFO run_id). */
   readonly runId: string;
-  /** The replication ID this primary's history goes by (INFO master_replid). */
-  readonly replicationId: string;
   /** Socket reads and writes (INFO total_reads_processed, total_writes_processed). */
   readsProcessed = 0;
   writesProcessed = 0;
@@ -146,8 +145,10 @@ export class Server {
   readonly persistence: Persistence = new Persistence(this);
   /** The append-only file (src/persistence/aof.ts). */
   readonly aof: AppendOnlyFile = new AppendOnlyFile(this);
+  /** Replication IDs and offset, shared by both sides (src/replication/ids.ts). */
+  readonly replication: ReplicationHistory = new ReplicationHistory();
   /** The link to our primary when this server is a replica (src/replication). */
-  readonly replica: MasterLink;
+  readonly replica: MasterLink = new MasterLink(this);
   /** This server's replicas and backlog (src/replication/primary.ts). */
   readonly primary: Primary = new Primary(this);
   /** True once shutdown has begun. */
@@ -210,8 +211,6 @@ export class Server {
     );
     applyAccessPolicy();
     this.runId = randomHex(40);
-    this.replicationId = randomHex(40);
-    this.replica = new MasterLink(this, this.replicationId);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 

@@ -114,7 +114,7 @@ export class Shutdown {
   /** Every replica has acknowledged the whole stream (isReadyToShutdown). */
   private replicasCaughtUp(): boolean {
     const server = this.server;
-    const offset = server.replica.ids.offset;
+    const offset = server.replication.offset;
     for (const link of server.primary.replicas.values()) {
       if (link.ackOffset !== offset) return false;
     }
@@ -195,7 +195,7 @@ export class Shutdown {
   /** The replicas' state at shutdown, in Redis's words. */
   private logReplicas(): void {
     const server = this.server;
-    const offset = server.replica.ids.offset;
+    const offset = server.replication.offset;
     const now = Math.floor(Date.now() / 1000);
     let lagging = 0;
     for (const link of server.primary.replicas.values()) {

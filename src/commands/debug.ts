@@ -391,8 +391,7 @@ function debug(client: Client, argv: string[]): void {
     client.server.log.warning(
       "Changing replication IDs after receiving DEBUG change-repl-id",
     );
-    client.server.replica.changeReplicationId();
-    client.server.replica.clearReplicationId2();
+    client.server.replication.startNew();
     out.ok();
   } else if (sub === "digest" && argc === 2) {
     out.simple(digestHex(datasetDigest(client.server.dbs)));

@@ -255,7 +255,7 @@ export function execute(server: Server, client: Client, argv: string[]): void {
   // The execution unit ends here: its writes go to the AOF and replicas.
   server.propagation.flush();
   // WAIT waits for the replicas to reach this (Redis's c->woff).
-  client.replOffset = server.replica.ids.offset;
+  client.replOffset = server.replication.offset;
   // Waiters on keys this command made ready are served now, with the state
   // it left: after the whole of an EXEC, which runs call() for each queued.
   // Each served pop is a unit of its own, after the command's.

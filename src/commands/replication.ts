@@ -116,7 +116,7 @@ function role(client: Client): void {
   );
   out.array(3);
   out.bulk("master");
-  out.integer(server.replica.ids.offset);
+  out.integer(server.replication.offset);
   out.array(online.length);
   for (const link of online) {
     out.array(3);

@@ -171,7 +171,8 @@ export class Persistence {
       ? Math.max(primary.selectedDb, 0)
       : undefined;
     if (streamDb === undefined) return undefined;
-    return { streamDb, replid: replica.ids.replid, offset: replica.ids.offset };
+    const { replid, offset } = this.server.replication;
+    return { streamDb, replid, offset };
   }
 
   /** The encoding limits loaded values are rebuilt with. */

@@ -67,7 +67,7 @@ export class FullSync {
     private readonly done: () => void,
   ) {
     this.links = links;
-    this.offset = server.replica.ids.offset;
+    this.offset = server.replication.offset;
     const persistence = server.persistence;
     if (!diskless) {
       this.socket = undefined;

@@ -18,7 +18,6 @@ import { binaryToBytes } from "../protocol/binary.ts";
 import { PROPAGATE_REPL, type PropagationTarget } from "../propagate.ts";
 import type { Server } from "../server.ts";
 import { Backlog } from "./backlog.ts";
-import type { ReplicationIds } from "./replica.ts";
 import { FullSync, startStream } from "./full_sync.ts";
 
 /** A replica's state on the primary (Redis's SLAVE_STATE_*), as INFO names it. */
@@ -89,11 +88,6 @@ export class Primary implements PropagationTarget {
   syncPartialErr = 0;
 
   constructor(private readonly server: Server) {}
-
-  /** The replication history this server stands at (shared with the replica side). */
-  get ids(): ReplicationIds {
-    return this.server.replica.ids;
-  }
 
   /** The link record of `client` if it is an attached replica, else undefined. */
   linkOf(client: Client): ReplicaLink | undefined {
@@ -224,15 +218,14 @@ export class Primary implements PropagationTarget {
     replid: string,
     offset: number,
   ): boolean {
-    const ids = this.ids;
+    const history = this.server.replication;
     const log = this.server.log;
     const backlog = this.backlog;
-    const knownId = replid === ids.replid ||
-      (replid === ids.replid2 && offset <= ids.secondOffset);
+    const knownId = history.knows(replid, offset);
     if (!knownId || !backlog) {
       if (replid !== "?") {
         log.notice(
-          `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${ids.replid}' and '${ids.replid2}')`,
+          `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${history.replid}' and '${history.replid2}')`,
         );
       } else {
         log.notice(
@@ -252,7 +245,7 @@ export class Primary implements PropagationTarget {
       return false;
     }
     const out = link.client.out;
-    out.simple(link.capaPsync2 ? `CONTINUE ${ids.replid}` : "CONTINUE");
+    out.simple(link.capaPsync2 ? `CONTINUE ${history.replid}` : "CONTINUE");
     out.raw(missing);
     this.attach(link, "online");
     this.syncPartialOk++;
@@ -278,8 +271,7 @@ export class Primary implements PropagationTarget {
     this.syncFull++;
     if (!this.backlog) {
       // No history before this point is servable: a new one begins.
-      this.server.replica.changeReplicationId();
-      this.server.replica.clearReplicationId2();
+      this.server.replication.startNew();
       this.createBacklog();
     }
     this.attach(link, "wait_bgsave");
@@ -340,7 +332,7 @@ export class Primary implements PropagationTarget {
     ) return false;
     if (psync) {
       link.client.out.simple(
-        `FULLRESYNC ${this.ids.replid} ${transfer.offset}`,
+        `FULLRESYNC ${this.server.replication.replid} ${transfer.offset}`,
       );
     }
     if (!link.rdbOnly) {
@@ -384,7 +376,7 @@ export class Primary implements PropagationTarget {
     const group = requests.splice(0);
     // The payload carries no SELECT for the stream: it must say its own.
     this.streamDb = -1;
-    const ids = this.ids;
+    const { replid, offset } = server.replication;
     server.log.notice(
       `Starting BGSAVE for SYNC with target: ${
         diskless ? "replicas sockets" : "disk"
@@ -392,7 +384,7 @@ export class Primary implements PropagationTarget {
     );
     for (const { link, psync } of group) {
       if (psync) {
-        link.client.out.simple(`FULLRESYNC ${ids.replid} ${ids.offset}`);
+        link.client.out.simple(`FULLRESYNC ${replid} ${offset}`);
       }
       // It stays in wait_bgsave (SLAVE_STATE_WAIT_BGSAVE_END) until the
       // snapshot is complete. An rdb-only replica gets no stream, so none is kept for it.
@@ -432,8 +424,8 @@ export class Primary implements PropagationTarget {
 
   /**
    * This server, a replica, took a new primary's dataset: its history is
-   * the new primary's from `ids.offset` on, so sub-replicas must resync and
-   * the backlog starts over there (replicationAttachToNewMaster).
+   * the new primary's from `server.replication.offset` on, so sub-replicas
+   * must resync and the backlog starts over there (replicationAttachToNewMaster).
    */
   restartHistory(): void {
     this.dropReplicas();
@@ -468,10 +460,11 @@ export class Primary implements PropagationTarget {
 
   private createBacklog(): void {
     const size = this.server.config.number("repl-backlog-size");
-    this.backlog = new Backlog(size, this.ids.offset);
+    const history = this.server.replication;
+    this.backlog = new Backlog(size, history.offset);
     this.server.propagation.addTarget(this);
     this.server.log.notice(
-      `Replication backlog created, my new replication IDs are '${this.ids.replid}' and '${this.ids.replid2}'`,
+      `Replication backlog created, my new replication IDs are '${history.replid}' and '${history.replid2}'`,
     );
   }
 
@@ -524,7 +517,7 @@ export class Primary implements PropagationTarget {
     const backlog = this.backlog;
     if (!backlog) return;
     backlog.append(bytes);
-    this.ids.offset = backlog.endOffset;
+    this.server.replication.advanceTo(backlog.endOffset);
     for (const link of this.replicas.values()) {
       if (link.buffered) {
         link.buffered.push(bytes);
@@ -599,8 +592,7 @@ export class Primary implements PropagationTarget {
     this.backlog = undefined;
     this.server.propagation.removeTarget(this);
     // Redis changes the ID too: no one can continue the freed history.
-    this.server.replica.changeReplicationId();
-    this.server.replica.clearReplicationId2();
+    this.server.replication.startNew();
     this.server.log.notice(
       `Replication backlog freed after ${
         this.server.config.number("repl-backlog-ttl")

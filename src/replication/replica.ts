@@ -41,21 +41,6 @@ export type LinkState =
 
 /** Length of the `$EOF:` mark that ends a diskless transfer (CONFIG_RUN_ID_SIZE). */
 const EOF_MARK_LENGTH = 40;
-/** The null replication ID. */
-const NO_REPLID = "0".repeat(40);
-
-/** Where this server's history stands: what INFO replication and PSYNC report. */
-export interface ReplicationIds {
-  /** master_replid: the history this data belongs to. */
-  replid: string;
-  /** master_replid2: the history before the last promotion. */
-  replid2: string;
-  /** master_repl_offset: bytes of the stream this data reflects. */
-  offset: number;
-  /** second_repl_offset: first offset replid2 is no longer valid for, or -1. */
-  secondOffset: number;
-}
-
 /** A primary's identity and offset, kept across a lost link for PSYNC. */
 interface CachedMaster {
   replid: string;
@@ -213,7 +198,7 @@ export class MasterClient extends Client {
     }
     this.appliedOffset = end;
     this.server.primary.append(concat(parts));
-    this.link.ids.offset = end;
+    this.server.replication.advanceTo(end);
   }
 
   /** Runs the command CLIENT PAUSE held back, as the primary's, then lets the stream go on. */
@@ -256,8 +241,6 @@ export class MasterLink {
   master: MasterClient | undefined;
   /** True while a command from the primary runs: expired keys are its to delete. */
   applying = false;
-  /** This server's replication history (the primary side reads it too). */
-  readonly ids: ReplicationIds;
   /** Unix seconds when the link went down, 0 if it was never up. */
   private downSince = 0;
   private cached: CachedMaster | undefined;
@@ -278,14 +261,7 @@ export class MasterLink {
   private writing = false;
   private cronTimer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly server: Server, replid: string) {
-    this.ids = {
-      replid,
-      replid2: NO_REPLID,
-      offset: 0,
-      secondOffset: -1,
-    };
-  }
+  constructor(private readonly server: Server) {}
 
   /** True when this server replicates another (Redis's masterhost != NULL). */
   get isReplica(): boolean {
@@ -310,11 +286,8 @@ export class MasterLink {
     this.cancelHandshake();
     if (wasPrimary) {
       // Our own history, so a primary that took over from us can continue it.
-      this.cached = {
-        replid: this.ids.replid,
-        offset: this.ids.offset,
-        db: 0,
-      };
+      const { replid, offset } = this.server.replication;
+      this.cached = { replid, offset, db: 0 };
     }
     this.server.config.set("replicaof", `${host} ${port}`);
     logState.role = "S";
@@ -373,10 +346,9 @@ export class MasterLink {
    * so its former replicas continue.
    */
   restoreHistory(saved: ReplicationSaveInfo, asReplica: boolean): void {
-    const ids = this.ids;
-    ids.offset = saved.offset;
+    const history = this.server.replication;
     if (asReplica) {
-      ids.replid = saved.replid;
+      history.adopt(saved);
       this.server.log.notice(
         "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
       );
@@ -387,29 +359,16 @@ export class MasterLink {
       };
       return;
     }
-    ids.replid2 = saved.replid;
-    ids.secondOffset = saved.offset + 1;
+    history.inherit(saved);
     this.server.primary.restoreBacklog();
   }
 
-  /** A new history begins: a fresh replication ID (changeReplicationId). */
-  changeReplicationId(): void {
-    this.ids.replid = randomHex(40);
-  }
-
-  /** Forgets the secondary ID (clearReplicationId2). */
-  clearReplicationId2(): void {
-    this.ids.replid2 = NO_REPLID;
-    this.ids.secondOffset = -1;
-  }
-
+  /** Promotion: the inherited ID stays valid as the secondary one. */
   private shiftReplicationId(): void {
-    const ids = this.ids;
-    ids.replid2 = ids.replid;
-    ids.secondOffset = ids.offset + 1;
-    ids.replid = randomHex(40);
+    const history = this.server.replication;
+    history.shift();
     this.server.log.notice(
-      `Setting secondary replication ID to ${ids.replid2}, valid up to offset: ${ids.secondOffset}. New replication ID is ${ids.replid}`,
+      `Setting secondary replication ID to ${history.replid2}, valid up to offset: ${history.secondOffset}. New replication ID is ${history.replid}`,
     );
   }
 
@@ -421,7 +380,7 @@ export class MasterLink {
     this.server.log.warning("Connection with master lost.");
     this.server.log.notice("Caching the disconnected master state.");
     this.cached = {
-      replid: this.ids.replid,
+      replid: this.server.replication.replid,
       offset: master.appliedOffset,
       db: master.db.id,
     };
@@ -665,9 +624,7 @@ export class MasterLink {
     log.notice("Successful partial resynchronization with master.");
     if (newReplid !== "" && newReplid !== cached.replid) {
       // The primary was promoted: our history continues under its new ID.
-      this.ids.replid2 = cached.replid;
-      this.ids.secondOffset = cached.offset + 1;
-      this.ids.replid = newReplid;
+      this.server.replication.continueUnder(newReplid, cached);
       log.warning(`Master replication ID changed to ${newReplid}`);
       // Our replicas reconnect to learn the new ID, and continue partially.
       this.server.primary.dropReplicas();
@@ -798,10 +755,7 @@ export class MasterLink {
       return;
     }
     if (aofWasOn) server.aof.restartAfterSync();
-    this.ids.replid = sync.replid;
-    this.ids.offset = sync.offset;
-    this.ids.replid2 = NO_REPLID;
-    this.ids.secondOffset = -1;
+    server.replication.adopt(sync);
     // The stream from here on is history sub-replicas may ask for.
     server.primary.restartHistory();
     const streamDb = Number(aux.get("repl-stream-db") ?? 0);
@@ -821,7 +775,7 @@ export class MasterLink {
     this.master = master;
     this.state = "connected";
     this.downSince = 0;
-    this.ids.offset = offset;
+    server.replication.advanceTo(offset);
     server.primary.ensureBacklog();
     this.expected = [];
   }
