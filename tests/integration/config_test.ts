@@ -28,6 +28,8 @@ function startWithFile(
       ...args,
     ],
     port,
+    // Its own working directory: a save at shutdown must not land in the checkout.
+    { cwd: Deno.makeTempDirSync() },
   );
 }
 
