@@ -9,6 +9,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import {
   type RunningServer,
   startRedeno,
@@ -16,13 +17,14 @@ import {
 } from "../tests/helpers/servers.ts";
 import type { RespClient } from "../tests/helpers/resp_client.ts";
 
-function option(name: string, fallback: number): number {
-  const at = Deno.args.indexOf(name);
-  return at === -1 ? fallback : Number(Deno.args[at + 1]);
-}
-
-const n = option("-n", 1_000_000);
-const requests = option("--requests", 100_000);
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", short: "n" },
+    requests: { type: "string" },
+  },
+});
+const n = Number(values.n ?? 1_000_000);
+const requests = Number(values.requests ?? 100_000);
 const ARGS = [
   "--appendonly",
   "yes",

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import type { RespClient } from "../tests/helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -22,13 +23,14 @@ import {
   startRedis,
 } from "../tests/helpers/servers.ts";
 
-function option(name: string, fallback: number): number {
-  const at = Deno.args.indexOf(name);
-  return at === -1 ? fallback : Number(Deno.args[at + 1]);
-}
-
-const keys = option("-n", 1_000_000);
-const requests = option("--requests", 500_000);
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", short: "n" },
+    requests: { type: "string" },
+  },
+});
+const keys = Number(values.n ?? 1_000_000);
+const requests = Number(values.requests ?? 500_000);
 const primaries = Deno.args.includes("--primaries")
   ? Deno.args[Deno.args.indexOf("--primaries") + 1].split(",")
   : ["redis-server", "redeno"];

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import type { RespClient } from "../tests/helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -17,15 +18,17 @@ import {
   startRedis,
 } from "../tests/helpers/servers.ts";
 
-function option(name: string, fallback: number): number {
-  const at = Deno.args.indexOf(name);
-  return at === -1 ? fallback : Number(Deno.args[at + 1]);
-}
-
-const keys = option("-n", 1_000_000);
-const rate = option("--rate", 8 << 20);
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", short: "n" },
+    rate: { type: "string" },
+    size: { type: "string" },
+  },
+});
+const keys = Number(values.n ?? 1_000_000);
+const rate = Number(values.rate ?? 8 << 20);
 /** Value size for DEBUG POPULATE (0: its default); values are then stored uncompressed. */
-const size = option("--size", 0);
+const size = Number(values.size ?? 0);
 const MiB = 1 << 20;
 
 /** VmRSS of `pid` in bytes, 0 once it is gone. */
