@@ -70,10 +70,28 @@ async function shutdown(n: Node, ...flags: string[]): Promise<void> {
   n.client = undefined;
 }
 
-async function stopAll(...nodes: Node[]): Promise<void> {
+async function stopAll(...nodes: (Node | undefined)[]): Promise<void> {
   for (const n of nodes) {
-    n.client?.close();
-    await n.running?.stop();
+    n?.client?.close();
+    await n?.running?.stop();
+  }
+}
+
+/**
+ * Runs `body`; if it fails, prints the logs of the servers `nodes` names at
+ * that moment, and stops them all either way.
+ */
+async function logsOnFailure(
+  nodes: () => (Node | undefined)[],
+  body: () => Promise<void>,
+): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    for (const n of nodes()) if (n?.running) console.error(n.running.output());
+    throw error;
+  } finally {
+    await stopAll(...nodes());
   }
 }
 
@@ -123,7 +141,7 @@ async function following(primary: Node, replicaKind: Kind): Promise<Node> {
 async function replicaRestarts(primaryKind: Kind, replicaKind: Kind) {
   const primary = node(primaryKind);
   let replica: Node | undefined;
-  try {
+  await logsOnFailure(() => [replica, primary], async () => {
     const p = await start(primary);
     replica = await following(primary, replicaKind);
     await write(p, "before");
@@ -147,13 +165,7 @@ async function replicaRestarts(primaryKind: Kind, replicaKind: Kind) {
       /using my own master parameters to synthesize a cached master/,
     );
     assert.match(log, /RDB memory usage when created \d+\.\d\d Mb/);
-  } catch (error) {
-    if (replica?.running) console.error(replica.running.output());
-    if (primary.running) console.error(primary.running.output());
-    throw error;
-  } finally {
-    await stopAll(...(replica ? [replica] : []), primary);
-  }
+  });
 }
 
 /**
@@ -163,7 +175,7 @@ async function replicaRestarts(primaryKind: Kind, replicaKind: Kind) {
 async function primaryRestarts(primaryKind: Kind, replicaKind: Kind) {
   const primary = node(primaryKind);
   let replica: Node | undefined;
-  try {
+  await logsOnFailure(() => [replica, primary], async () => {
     const p = await start(primary);
     replica = await following(primary, replicaKind);
     await write(p, "before");
@@ -197,13 +209,7 @@ async function primaryRestarts(primaryKind: Kind, replicaKind: Kind) {
       (await info(replica.client!, "replication")).get("master_replid"),
       after.get("master_replid"),
     );
-  } catch (error) {
-    if (replica?.running) console.error(replica.running.output());
-    if (primary.running) console.error(primary.running.output());
-    throw error;
-  } finally {
-    await stopAll(...(replica ? [replica] : []), primary);
-  }
+  });
 }
 
 Deno.test("a redeno replica of redis-server restarted from its file continues partially", async () => {
@@ -251,7 +257,7 @@ async function stall(replica: Node, ms: number): Promise<RespClient> {
 async function shutdownWaits(primaryKind: Kind, replicaKind: Kind) {
   const primary = node(primaryKind);
   let replica: Node | undefined;
-  try {
+  await logsOnFailure(() => [replica, primary], async () => {
     const p = await start(primary);
     replica = await following(primary, replicaKind);
     await caughtUp(p, replica.client!);
@@ -265,13 +271,7 @@ async function shutdownWaits(primaryKind: Kind, replicaKind: Kind) {
     assert.match(log, /Waiting for replicas before shutting down\./);
     assert.match(log, /1 of 1 replicas are in sync when shutting down\./);
     assert.equal(await digest(replica.client!), expected);
-  } catch (error) {
-    if (replica?.running) console.error(replica.running.output());
-    if (primary.running) console.error(primary.running.output());
-    throw error;
-  } finally {
-    await stopAll(...(replica ? [replica] : []), primary);
-  }
+  });
 }
 
 Deno.test("SHUTDOWN on a redeno primary waits until its redis-server replica has every write", async () => {
@@ -412,7 +412,7 @@ Deno.test("shutdown-on-sigterm 'nosave now': SIGTERM neither waits for replicas 
 async function expiredWhileDown(primaryKind: Kind) {
   const primary = node(primaryKind);
   let replica: Node | undefined;
-  try {
+  await logsOnFailure(() => [replica, primary], async () => {
     const p = await start(primary);
     replica = await following(primary, "redis");
     await p.call("DEBUG", "SET-ACTIVE-EXPIRE", 0);
@@ -429,12 +429,7 @@ async function expiredWhileDown(primaryKind: Kind) {
     const stats = await statsOf(p2);
     assert.equal(stats.get("sync_full"), "0");
     assert.equal(stats.get("sync_partial_ok"), "1");
-  } catch (error) {
-    if (primary.running) console.error(primary.running.output());
-    throw error;
-  } finally {
-    await stopAll(...(replica ? [replica] : []), primary);
-  }
+  });
 }
 
 Deno.test("keys expired while a redis-server primary was down reach its replica as DELs", async () => {
