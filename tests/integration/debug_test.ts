@@ -146,7 +146,7 @@ Deno.test("DEBUG OBJECT prints Redis's line with encoding and serialized length"
   });
 });
 
-Deno.test("DEBUG OBJECT's idle time grows until the key is read", async () => {
+Deno.test("DEBUG OBJECT's and OBJECT IDLETIME's idle time grows until the key is read", async () => {
   await withServer(async (client) => {
     const idle = async () =>
       Number(
@@ -159,7 +159,8 @@ Deno.test("DEBUG OBJECT's idle time grows until the key is read", async () => {
     await new Promise((r) => setTimeout(r, 2100));
     const before = await idle();
     assert.ok(before >= 1 && before <= 3, `idle ${before}`);
-    // DEBUG OBJECT itself does not count as an access; GET does.
+    // Neither DEBUG OBJECT nor OBJECT IDLETIME counts as an access; GET does.
+    assert.equal(await client.call("OBJECT", "IDLETIME", "k"), before);
     assert.equal(await idle(), before);
     await client.call("GET", "k");
     assert.ok(await idle() <= 1);
