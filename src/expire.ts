@@ -24,10 +24,12 @@ import type { Database } from "./store/keyspace.ts";
  * here: it is where the `expired` keyspace notification and the DEL sent to
  * replicas and the AOF belong. A replica deletes nothing: the key waits for
  * its primary's DEL, reading as missing meanwhile except to the primary's
- * own commands. Returns true when the key reads as missing.
+ * own commands; while clients are paused the key reads as missing and stays.
+ * Returns true when the key reads as missing.
  */
 export function expireKey(server: Server, db: Database, key: string): boolean {
   if (server.replica.isReplica) return !server.replica.applying;
+  if (server.datasetFrozen) return true;
   db.delete(key);
   server.propagation.also(
     db.id,
@@ -70,7 +72,7 @@ export class ActiveExpireCycle {
     // A replica's keys expire by its primary's DELs only.
     if (
       !server.activeExpireEnabled || server.shuttingDown ||
-      server.replica.isReplica
+      server.replica.isReplica || server.datasetFrozen
     ) return;
     const effort = server.config.number("active-expire-effort") - 1;
     this.budget = periodMs * (BUDGET_PERCENT + 2 * effort) / 100;
@@ -90,7 +92,7 @@ export class ActiveExpireCycle {
     const server = this.server;
     if (
       !server.activeExpireEnabled || server.shuttingDown ||
-      server.replica.isReplica
+      server.replica.isReplica || server.datasetFrozen
     ) return;
     const started = performance.now();
     const deadline = started + Math.min(SLICE_MS, this.budget);

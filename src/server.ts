@@ -436,6 +436,16 @@ export class Server {
     });
   }
 
+  /**
+   * True while clients are paused (CLIENT PAUSE, or a shutdown waiting for
+   * replicas): the dataset is kept still, so expired keys read as missing
+   * but are not deleted until the pause ends, as in Redis 7.0. A failover
+   * pauses writes so the replica it promotes has exactly this dataset.
+   */
+  get datasetFrozen(): boolean {
+    return this.pause !== undefined || this.shutdown.pending;
+  }
+
   /** True when the pause in force holds back `spec` from `client`. */
   isPausedFor(client: Client, spec: CommandSpec): boolean {
     // A shutdown waiting for replicas holds writes back (PAUSE_DURING_SHUTDOWN).

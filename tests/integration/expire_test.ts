@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeCommand, type RespClient } from "../helpers/resp_client.ts";
-import { startRedeno } from "../helpers/servers.ts";
+import { startRedeno, startRedis } from "../helpers/servers.ts";
 
 const KEYS = 100_000;
 const BATCH = 5_000;
@@ -100,4 +100,40 @@ Deno.test("keys nobody touches expire actively, free their memory and stall no c
     pinger.close();
     await server.stop();
   }
+});
+
+Deno.test("while clients are paused expired keys read as missing but stay until the pause ends, as in redis-server", async () => {
+  const seen: unknown[][] = [];
+  for (const start of [startRedeno, startRedis]) {
+    const server = await start();
+    try {
+      const c = await server.connect();
+      const expiredKeys = async () =>
+        /^expired_keys:(\d+)/m.exec(String(await c.call("INFO", "stats")))![1];
+      await c.call("SET", "short", "v", "PX", 100);
+      await c.call("SET", "kept", "v");
+      await c.call("CLIENT", "PAUSE", 60000, "WRITE");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const during = [
+        await c.call("GET", "short"),
+        await c.call("EXISTS", "short"),
+        await c.call("KEYS", "*"),
+        await c.call("DBSIZE"),
+        await expiredKeys(),
+      ];
+      await c.call("CLIENT", "UNPAUSE");
+      // The active cycle removes it within a few cron periods.
+      let size = await c.call("DBSIZE");
+      for (let i = 0; i < 40 && size !== 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        size = await c.call("DBSIZE");
+      }
+      seen.push([...during, size, await expiredKeys()]);
+      c.close();
+    } finally {
+      await server.stop();
+    }
+  }
+  assert.deepEqual(seen[0], [null, 0, ["kept"], 2, "0", 1, "1"]);
+  assert.deepEqual(seen[0], seen[1]);
 });
