@@ -37,11 +37,13 @@ function bgsave(client: Client, argv: string[]): void {
     return;
   }
   const persistence = client.server.persistence;
+  const { aof, inExec } = client.server;
   if (
-    client.server.aof.rewriteInProgress && !persistence.bgsaveInProgress &&
-    (argv.length === 2 || client.server.inExec)
+    !persistence.bgsaveInProgress &&
+    (inExec || (aof.rewriteInProgress && argv.length === 2))
   ) {
-    // BGSAVE SCHEDULE waits for the rewrite, as for Redis's AOF child.
+    // BGSAVE SCHEDULE waits for the rewrite, as for Redis's AOF child; inside
+    // EXEC the save always waits for the cron, as Redis forks no child there.
     persistence.bgsaveScheduled = true;
     client.out.simple("Background saving scheduled");
     return;

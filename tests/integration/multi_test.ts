@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RespClient } from "../helpers/resp_client.ts";
-import { startRedeno } from "../helpers/servers.ts";
+import { startRedeno, startRedis } from "../helpers/servers.ts";
 
 /** Connects `count` clients to `server`. */
 async function connectMany(
@@ -121,4 +121,46 @@ Deno.test("a client blocked on a list is served with the state EXEC left", async
     writer.close();
     await server.stop();
   }
+});
+
+Deno.test("BGSAVE and BGREWRITEAOF inside EXEC are scheduled and then run, as in redis-server", async () => {
+  const seen: unknown[] = [];
+  for (const start of [startRedeno, startRedis]) {
+    const dir = Deno.makeTempDirSync();
+    const server = await start(["--dir", dir, "--save", ""]);
+    try {
+      const c = await server.connect();
+      await c.call("SET", "k", "v");
+      await c.call("MULTI");
+      await c.call("BGSAVE");
+      await c.call("BGSAVE", "SCHEDULE");
+      await c.call("BGREWRITEAOF");
+      seen.push(await c.call("EXEC"));
+      // The cron starts both; the dump then holds the key.
+      let persistence = "";
+      for (let i = 0; i < 100; i++) {
+        persistence = String(await c.call("INFO", "persistence"));
+        if (
+          /rdb_changes_since_last_save:0/.test(persistence) &&
+          /rdb_bgsave_in_progress:0/.test(persistence) &&
+          /aof_rewrite_in_progress:0/.test(persistence) &&
+          /aof_rewrite_scheduled:0/.test(persistence)
+        ) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(persistence, /rdb_last_bgsave_status:ok/);
+      assert.match(persistence, /aof_last_bgrewrite_status:ok/);
+      assert.ok(Deno.statSync(`${dir}/dump.rdb`).size > 0);
+      c.close();
+    } finally {
+      await server.stop();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  }
+  assert.deepEqual(seen[0], [
+    "Background saving scheduled",
+    "Background saving scheduled",
+    "Background append only file rewriting scheduled",
+  ]);
+  assert.deepEqual(seen[0], seen[1]);
 });
