@@ -55,9 +55,16 @@ export class Propagation {
   private prevented = false;
   private forced = false;
 
+  /**
+   * Set while the AOF is replayed: its commands reach no target (Redis's
+   * alsoPropagate does nothing while loading), so a DEBUG LOADAOF sends the
+   * replicas nothing they already have.
+   */
+  suspended = false;
+
   /** Whether anything listens; callers may skip building commands if not. */
   get active(): boolean {
-    return this.targets.size !== 0;
+    return this.targets.size !== 0 && !this.suspended;
   }
 
   /** Starts feeding `target` with every unit flushed from now on. */
@@ -75,7 +82,7 @@ export class Propagation {
    * of the kinds in `to`.
    */
   also(db: number, argv: string[], to: number = PROPAGATE_ALL): void {
-    if (this.targets.size !== 0) this.queue.push({ db, argv, to });
+    if (this.active) this.queue.push({ db, argv, to });
   }
 
   /**

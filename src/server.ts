@@ -137,6 +137,11 @@ export class Server {
   readonly watches = new WatchRegistry();
   /** Set while EXEC runs its queued commands: the clock stands still. */
   inExec = false;
+  /**
+   * Set while commands are replayed from the AOF (Redis's
+   * isAOFLoadingContext): they count in no command statistics.
+   */
+  loadingAof = false;
   /** `notify-keyspace-events` as Notify bits, read on every write. */
   notifyFlags: number;
   /** The write stream for the AOF and replicas (src/propagate.ts). */

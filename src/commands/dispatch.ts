@@ -262,6 +262,24 @@ export function execute(server: Server, client: Client, argv: string[]): void {
   if (server.blocking.hasReadyKeys) server.blocking.serveReadyKeys();
 }
 
+/**
+ * Runs one command read from the AOF as Redis's loader runs it: none of the
+ * checks a client's command goes through (READONLY, NOREPLICAS, MISCONF,
+ * pauses would refuse a replica's or a paused server's own log), MULTI
+ * queueing until EXEC, and no command statistics. The caller suspends
+ * propagation, as the commands are already in the log.
+ */
+export function replay(server: Server, client: Client, argv: string[]): void {
+  const found = lookup(server, client, argv);
+  if (!found) return;
+  const { spec, fullName } = found;
+  if (client.transaction && fullName !== "exec" && fullName !== "discard") {
+    client.transaction.queue(client, spec, fullName, argv);
+    return;
+  }
+  call(server, client, spec, fullName, argv);
+}
+
 /** A write command, or an EXEC with one queued (Redis's is_write_command). */
 function isWrite(client: Client, spec: CommandSpec): boolean {
   if (spec.flags.includes("write")) return true;
@@ -350,6 +368,7 @@ export function call(
     client.out.muted = client.replyMode === "off";
     if (client.replyMode === "skip") client.replyMode = "on";
   }
+  if (server.loadingAof) return;
   const s = stats.command(fullName);
   s.calls++;
   if (!inBatch) {

@@ -28,6 +28,7 @@ import {
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { Client } from "../client.ts";
+import { replay } from "../commands/dispatch.ts";
 import { strerror } from "../config.ts";
 import type { Connection } from "../net/types.ts";
 import { binaryToBytes, binaryToText } from "../protocol/binary.ts";
@@ -328,6 +329,9 @@ export class AppendOnlyFile implements PropagationTarget {
     let validUpTo = start;
     let validBeforeMulti = start;
     let end;
+    const { propagation } = this.server;
+    this.server.loadingAof = true;
+    propagation.suspended = true;
     try {
       end = readCommands(bytes, start, (argv, at) => {
         if (!this.server.commands.get(argv[0])) {
@@ -336,10 +340,12 @@ export class AppendOnlyFile implements PropagationTarget {
           );
         }
         if (argv[0].toLowerCase() === "multi") validBeforeMulti = validUpTo;
-        this.server.execute(client, argv);
+        replay(this.server, client, argv);
         validUpTo = at;
       });
     } finally {
+      this.server.loadingAof = false;
+      propagation.suspended = false;
       this.server.removeClient(client);
     }
     if (end.kind === "format") {
@@ -1150,8 +1156,6 @@ export class AppendOnlyFile implements PropagationTarget {
   reload(): void {
     if (this.state === "on") this.flush();
     for (const db of this.server.dbs) db.clear();
-    const wasTarget = this.state !== "off";
-    if (wasTarget) this.server.propagation.removeTarget(this);
     try {
       this.loadManifestFromDisk();
       this.deleteHistoryFiles();
@@ -1160,8 +1164,6 @@ export class AppendOnlyFile implements PropagationTarget {
       // Redis exits here too: the dataset is gone and the file is bad.
       this.log("warning", (error as Error).message);
       process.exit(1);
-    } finally {
-      if (wasTarget) this.server.propagation.addTarget(this);
     }
     this.server.dirty = 0;
     this.log("warning", "Append Only File loaded by DEBUG LOADAOF");

@@ -667,6 +667,9 @@ Deno.test("a replica with appendonly yes rewrites its AOF after the full sync an
       });
       expected = await digest(p);
       assert.equal(await digest(r), expected);
+      // Replayed on a read-only replica, the log's writes still apply.
+      assert.equal(await r.call("DEBUG", "LOADAOF"), "OK");
+      assert.equal(await digest(r), expected);
       r.close();
     } finally {
       await replica.stop();
@@ -677,4 +680,73 @@ Deno.test("a replica with appendonly yes rewrites its AOF after the full sync an
   }
   const loaded = await loadedState(startRedeno, dir);
   assert.equal(loaded.digest, expected);
+});
+
+Deno.test("commands replayed from the AOF count in no command statistics and reach no replica, as in redis-server", async () => {
+  const stats: string[][] = [];
+  for (const start of [startRedeno, startRedis]) {
+    const dir = Deno.makeTempDirSync();
+    const first = await start(["--dir", dir, ...AOF]);
+    try {
+      const c = await first.connect();
+      await c.call("SET", "a", "1");
+      await c.call("MULTI");
+      await c.call("INCR", "n");
+      await c.call("INCR", "n");
+      await c.call("EXEC");
+      c.close();
+    } finally {
+      await first.stop();
+    }
+    const again = await start(["--dir", dir, ...AOF]);
+    try {
+      const c = await again.connect();
+      assert.equal(await c.call("GET", "n"), "2");
+      const text = String(await c.call("INFO", "commandstats"));
+      // The test helper's own INFO (it checks the server's pid) is left out.
+      stats.push(
+        (text.match(/^cmdstat_\w+/gm) ?? []).filter((name) =>
+          name !== "cmdstat_info"
+        ),
+      );
+      c.close();
+    } finally {
+      await again.stop();
+    }
+  }
+  assert.deepEqual(stats[0], ["cmdstat_get"]);
+  assert.deepEqual(stats[0], stats[1]);
+
+  const primary = await startRedeno([...AOF, ...DEBUG]);
+  try {
+    const replica = await startRedis([
+      ...DEBUG,
+      "--replicaof",
+      "127.0.0.1",
+      String(primary.port),
+    ]);
+    try {
+      const p = await primary.connect();
+      const r = await replica.connect();
+      await fill(p);
+      await p.call("INCR", "counter");
+      await caughtUp(p, r);
+      const offset = (await info(p, "replication")).get("master_repl_offset");
+      assert.equal(await p.call("DEBUG", "LOADAOF"), "OK");
+      assert.equal(
+        (await info(p, "replication")).get("master_repl_offset"),
+        offset,
+      );
+      await p.call("INCR", "counter");
+      await caughtUp(p, r);
+      assert.equal(await r.call("GET", "counter"), "2");
+      assert.equal(await digest(r), await digest(p));
+      p.close();
+      r.close();
+    } finally {
+      await replica.stop();
+    }
+  } finally {
+    await primary.stop();
+  }
 });
