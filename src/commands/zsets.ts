@@ -592,7 +592,6 @@ function rangeGeneric(
   let kind: RangeKind | null = fixedKind;
   let reverse = fixedReverse ?? false;
   let withScores = false;
-  let hasLimit = false;
   let offset = 0;
   let limit = -1;
   for (let j = first + 3; j < argv.length; j++) {
@@ -608,7 +607,6 @@ function rangeGeneric(
       }
       offset = o;
       limit = l;
-      hasLimit = true;
       j += 2;
     } else if (
       fixedReverse === null && !reverse && isKeyword(argv[j], "rev")
@@ -628,7 +626,8 @@ function rangeGeneric(
     client.out.error(Messages.withScoresLex);
     return;
   }
-  if (hasLimit && kind === "rank") {
+  // Redis refuses only a count: LIMIT <offset> -1 passes and is ignored.
+  if (limit !== -1 && kind === "rank") {
     client.out.error(Messages.limitRank);
     return;
   }
