@@ -136,13 +136,30 @@ function replyScored(
   }
 }
 
-/** A new sorted set holding `items`, encoded as Redis would encode it. */
+/**
+ * How a computed sorted set is encoded: `result` as Redis stores a set
+ * operation's result (zsetConvertToListpackIfNeeded: a listpack only when
+ * every item fits, otherwise a skiplist from the start, which keeps -0
+ * scores), `count` as ZRANGESTORE's zsetTypeCreate (the count alone picks,
+ * and a long member converts it on the way as in ZADD), `skiplist` for a
+ * result that is only replied (Redis builds it as a skiplist).
+ */
+export type BuildEncoding = "result" | "count" | "skiplist";
+
+/** A new sorted set holding `items`, encoded as `how` says. */
 export function buildSortedSet(
   client: Client,
-  items: Iterable<Scored>,
+  items: readonly Scored[],
+  how: BuildEncoding = "result",
 ): SortedSet {
   const limits = listpackLimits(client);
   const zset = new SortedSet();
+  if (
+    how === "skiplist" || items.length > limits.maxEntries ||
+    (how === "result" && items.some((i) => i.member.length > limits.maxValue))
+  ) {
+    zset.encoding = "skiplist";
+  }
   for (const item of items) zset.set(item.member, item.score, limits);
   return zset;
 }
@@ -659,7 +676,12 @@ function rangeGeneric(
     : selectRange(zset, query, reverse, offset, limit);
   if (dst === undefined) replyScored(client, found, withScores);
   else {
-    storeSortedSet(client, dst, buildSortedSet(client, found), "zrangestore");
+    storeSortedSet(
+      client,
+      dst,
+      buildSortedSet(client, found, "count"),
+      "zrangestore",
+    );
   }
 }
 
@@ -1102,9 +1124,15 @@ function setOperationGeneric(
     return;
   }
   const items = [...result].map(([member, score]) => ({ member, score }));
-  const zset = buildSortedSet(client, items);
-  if (dst !== undefined) storeSortedSet(client, dst, zset, `z${op}store`);
-  else replyScored(client, [...zset], withScores);
+  if (dst !== undefined) {
+    storeSortedSet(client, dst, buildSortedSet(client, items), `z${op}store`);
+    return;
+  }
+  replyScored(
+    client,
+    [...buildSortedSet(client, items, "skiplist")],
+    withScores,
+  );
 }
 
 /** ZRANDMEMBER copies the members once the count exceeds a third of them. */

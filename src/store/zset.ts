@@ -421,7 +421,8 @@ export class SkipList {
     return scoreBelowMax(this.header.next!.score, range);
   }
 
-  private touchesLexRange(range: LexRange): boolean {
+  /** False when `range` cannot hold a member (zslIsInLexRange): empty, or past either end. */
+  touchesLexRange(range: LexRange): boolean {
     if (lexRangeEmpty(range)) return false;
     const tail = this.tail;
     if (tail === null || !memberAboveMin(tail.member, range)) return false;
@@ -528,14 +529,33 @@ export class SortedSet {
     return this.list.lastInScoreRange(range);
   }
 
-  /** The first node with a member in `range`, or null. */
+  /**
+   * The first node with a member in `range`, or null. Members of different
+   * scores need not be in lex order; a listpack is then walked in order, as
+   * Redis's zzlFirstInLexRange does, so the answer is Redis's (for a
+   * skiplist Redis's own answer depends on its random levels).
+   */
   firstInLexRange(range: LexRange): ZNode | null {
-    return this.list.firstInLexRange(range);
+    if (this.encoding === "skiplist") return this.list.firstInLexRange(range);
+    if (!this.list.touchesLexRange(range)) return null;
+    for (let x = this.list.first; x !== null; x = x.next) {
+      if (memberAboveMin(x.member, range)) {
+        return memberBelowMax(x.member, range) ? x : null;
+      }
+    }
+    return null;
   }
 
-  /** The last node with a member in `range`, or null. */
+  /** The last node with a member in `range`, or null (see firstInLexRange). */
   lastInLexRange(range: LexRange): ZNode | null {
-    return this.list.lastInLexRange(range);
+    if (this.encoding === "skiplist") return this.list.lastInLexRange(range);
+    if (!this.list.touchesLexRange(range)) return null;
+    for (let x = this.list.tail; x !== null; x = x.backward) {
+      if (memberBelowMax(x.member, range)) {
+        return memberAboveMin(x.member, range) ? x : null;
+      }
+    }
+    return null;
   }
 
   /** Number of members with a score in `range`, in O(log N). */
@@ -547,13 +567,28 @@ export class SortedSet {
       this.list.rankOf(first.score, first.member) + 1;
   }
 
-  /** Number of members in `range`, in O(log N). */
+  /**
+   * Number of members in `range` (ZLEXCOUNT): from the first in range on, as
+   * Redis counts, which for members not in lex order is not the number of
+   * members inside the bounds.
+   */
   countInLexRange(range: LexRange): number {
-    const first = this.list.firstInLexRange(range);
+    const first = this.firstInLexRange(range);
     if (first === null) return 0;
-    const last = this.list.lastInLexRange(range)!;
-    return this.list.rankOf(last.score, last.member) -
-      this.list.rankOf(first.score, first.member) + 1;
+    if (this.encoding === "listpack") {
+      let count = 0;
+      for (let x: ZNode | null = first; x !== null; x = x.next) {
+        if (!memberBelowMax(x.member, range)) break;
+        count++;
+      }
+      return count;
+    }
+    const list = this.list;
+    const last = list.lastInLexRange(range);
+    const end = last === null
+      ? this.size
+      : list.rankOf(last.score, last.member);
+    return end - list.rankOf(first.score, first.member) + 1;
   }
 
   /** Removes the members with a score in `range`; returns the count. */
@@ -564,9 +599,22 @@ export class SortedSet {
     );
   }
 
-  /** Removes the members in `range`; returns the count. */
+  /** Removes the members in `range` (walked as firstInLexRange walks); returns the count. */
   deleteLexRange(range: LexRange): number {
-    return this.list.deleteLexRange(range, (n) => this.nodes.delete(n.member));
+    if (this.encoding === "skiplist") {
+      return this.list.deleteLexRange(
+        range,
+        (n) => this.nodes.delete(n.member),
+      );
+    }
+    let count = 0;
+    for (let x = this.firstInLexRange(range); x !== null; count++) {
+      if (!memberBelowMax(x.member, range)) break;
+      const next = x.next;
+      this.delete(x.member);
+      x = next;
+    }
+    return count;
   }
 
   /** Removes the members of 0-based ranks `start..end` (valid, inclusive). */
