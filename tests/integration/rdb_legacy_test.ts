@@ -1,0 +1,472 @@
+/**
+ * RDB files as older Redis versions wrote them (2.4's zipmaps and
+ * second-resolution expiry, 2.6's hash ziplists, 3.2's quicklists of
+ * ziplists, 4.0's binary scores, 7.0 rc's function opcode), built byte by
+ * byte with tests/helpers/rdb_builder.ts, pass redis-check-rdb and load into
+ * redis-server 7.0 and redeno alike: the same DEBUG DIGEST, and per key the
+ * same TYPE, OBJECT ENCODING, contents and expiry. Corrupt old encodings
+ * stop both at start. Function libraries in a redis-server dump are skipped
+ * with a log line naming them.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  intset,
+  pairs,
+  rdbBinaryScore,
+  RdbFileBuilder,
+  rdbIntString,
+  rdbLength,
+  rdbLzfString,
+  rdbString,
+  rdbTextScore,
+  Type,
+  ziplist,
+  type ZiplistEntry,
+  zipmap,
+} from "../helpers/rdb_builder.ts";
+import type { RespClient } from "../helpers/resp_client.ts";
+import {
+  type RunningServer,
+  startRedeno,
+  startRedis,
+} from "../helpers/servers.ts";
+
+const DEBUG = ["--enable-debug-command", "yes"];
+
+/** Writes `file` as dump.rdb in a new directory, which it returns. */
+function dirWith(file: Uint8Array): string {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeFileSync(`${dir}/dump.rdb`, file);
+  return dir;
+}
+
+/** redis-check-rdb's verdict on `file`, which must be OK (the builder is right). */
+async function assertCheckRdbAccepts(file: Uint8Array): Promise<void> {
+  const dir = dirWith(file);
+  const out = await new Deno.Command("redis-check-rdb", {
+    args: [`${dir}/dump.rdb`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /RDB looks OK!/);
+}
+
+/** The contents of `key` in a form both servers must give alike. */
+async function contents(
+  c: RespClient,
+  key: string,
+  type: string,
+  encoding: string,
+): Promise<unknown> {
+  switch (type) {
+    case "string":
+      return await c.call("GET", key);
+    case "list":
+      return await c.call("LRANGE", key, 0, -1);
+    case "zset":
+      return await c.call("ZRANGE", key, 0, -1, "WITHSCORES");
+    case "set": {
+      const members = await c.call("SMEMBERS", key) as string[];
+      // A hashtable's order is the server's own; an intset's is ascending.
+      return encoding === "hashtable" ? members.sort() : members;
+    }
+    case "hash": {
+      const flat = await c.call("HGETALL", key) as string[];
+      if (encoding !== "hashtable") return flat;
+      const fields: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        fields.push(`${flat[i]}=${flat[i + 1]}`);
+      }
+      return fields.sort();
+    }
+  }
+  throw new Error(`unexpected type ${type} of ${key}`);
+}
+
+/** Everything loading produced in databases `dbs`, key by key, and the digest. */
+async function dataset(c: RespClient, dbs: number[]): Promise<unknown> {
+  const keys: Record<string, unknown> = {};
+  for (const db of dbs) {
+    await c.call("SELECT", db);
+    const names = (await c.call("KEYS", "*") as string[]).sort();
+    for (const key of names) {
+      const type = String(await c.call("TYPE", key));
+      const encoding = String(await c.call("OBJECT", "ENCODING", key));
+      keys[`${db}:${key}`] = {
+        type,
+        encoding,
+        expireAt: await c.call("PEXPIRETIME", key),
+        contents: await contents(c, key, type, encoding),
+      };
+    }
+  }
+  await c.call("SELECT", 0);
+  return { digest: await c.call("DEBUG", "DIGEST"), keys };
+}
+
+/** The "Done loading RDB" line of a server's log. */
+function loadLine(server: RunningServer): string {
+  return /Done loading RDB, keys loaded: \d+, keys expired: \d+\./.exec(
+    server.output(),
+  )?.[0] ?? `no load line in:\n${server.output()}`;
+}
+
+/**
+ * Loads `file` at start into redis-server and redeno and asserts both hold
+ * the same data in `dbs`; returns it (for checks of particular keys).
+ */
+async function assertBothLoad(
+  file: Uint8Array,
+  dbs: number[],
+): Promise<Record<string, Record<string, unknown>>> {
+  await assertCheckRdbAccepts(file);
+  const redis = await startRedis(["--dir", dirWith(file), ...DEBUG]);
+  const redeno = await startRedeno([
+    "--dir",
+    dirWith(file),
+    "--save",
+    "",
+    ...DEBUG,
+  ]);
+  try {
+    const expected = await dataset(await redis.connect(), dbs);
+    const actual = await dataset(await redeno.connect(), dbs);
+    assert.deepEqual(actual, expected);
+    assert.equal(loadLine(redeno), loadLine(redis));
+    return (expected as { keys: Record<string, Record<string, unknown>> })
+      .keys;
+  } catch (error) {
+    console.error(redeno.output());
+    throw error;
+  } finally {
+    await redis.stop();
+    await redeno.stop();
+  }
+}
+
+/** Ziplist entries of every encoding: immediate, int8/16/24/32/64, 6/14/32-bit strings, 1- and 5-byte prevlens. */
+const EVERY_ZIPLIST_ENCODING: ZiplistEntry[] = [
+  ...["0", "12", "13", "-1", "127", "-128", "128", "-32768", "32767"],
+  ...["32768", "8388607", "-8388608", "8388608", "2147483647"],
+  ...["-2147483648", "2147483648", "9223372036854775807"],
+  ...["-9223372036854775808", "9223372036854775808", "007", "-0", "+5"],
+  ...["1e3", " 1", "", "s".repeat(63), "m".repeat(64)],
+  // An entry after one of 254+ bytes has a 5-byte prevlen.
+  ...["b".repeat(300), "after-big", "1"],
+  // Redis's cascade updates leave 5-byte prevlens before small entries too.
+  { value: "wide", widePrevlen: true },
+  { value: "-7", widePrevlen: true },
+  "L".repeat(16384),
+  "tail",
+];
+
+Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, expiry in seconds, no checksum", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const manyPairs: [string, string][] = [];
+  for (let i = 0; i < 600; i++) manyPairs.push([`f${i}`, `v${i}`]);
+  const file = new RdbFileBuilder(2)
+    .selectDb(0)
+    .string("str:raw", rdbString("hello"))
+    .string("str:int8", rdbIntString(-100))
+    .string("str:int16", rdbIntString(30000))
+    .string("str:int32", rdbIntString(-2000000000))
+    .string("str:lzf", rdbLzfString("abc".repeat(100)))
+    .expireSeconds(now + 3600)
+    .string("ttl:seconds", rdbString("soon"))
+    .expireSeconds(now - 10)
+    .string("gone:seconds", rdbString("expired"))
+    .key(
+      Type.hashZipmap,
+      "zipmap:small",
+      rdbString(zipmap([
+        ["name", "redis"],
+        ["version", "2.4.18", 3],
+        ["empty", ""],
+        ["n", "12"],
+      ])),
+    )
+    .key(
+      Type.hashZipmap,
+      "zipmap:long",
+      rdbString(zipmap([["f", "x".repeat(300)], ["g".repeat(254), "v"]])),
+    )
+    .key(Type.hashZipmap, "zipmap:many", rdbLzfString(zipmap(manyPairs)))
+    .key(
+      Type.listZiplist,
+      "ziplist:list",
+      rdbString(ziplist(EVERY_ZIPLIST_ENCODING)),
+    )
+    .key(Type.setIntset, "intset:16", rdbString(intset(2, [-5, 1, 2, 300])))
+    .key(Type.setIntset, "intset:32", rdbString(intset(4, [-70000, 1, 70000])))
+    .key(
+      Type.setIntset,
+      "intset:64",
+      rdbString(intset(8, [-(2n ** 40n), 0n, 2n ** 62n])),
+    )
+    .key(
+      Type.zsetZiplist,
+      "ziplist:zset",
+      rdbString(ziplist(pairs([
+        ["neg", "-inf"],
+        ["c", "-2.5"],
+        ["a", "1"],
+        ["b", "1.5"],
+        ["big", "10000000000"],
+        ["pos", "inf"],
+      ]))),
+    )
+    .key(
+      Type.list,
+      "plain:list",
+      rdbLength(3),
+      rdbString("one"),
+      rdbIntString(42),
+      rdbLzfString("z".repeat(50)),
+    )
+    .key(
+      Type.set,
+      "plain:set",
+      rdbLength(3),
+      rdbString("x"),
+      rdbString("y"),
+      rdbString("z"),
+    )
+    .key(
+      Type.set,
+      "plain:intset",
+      rdbLength(3),
+      rdbString("3"),
+      rdbIntString(1),
+      rdbString("-2"),
+    )
+    .key(
+      Type.set,
+      "plain:not-int",
+      rdbLength(2),
+      rdbString("1"),
+      rdbString("007"),
+    )
+    .key(
+      Type.zset,
+      "plain:zset",
+      rdbLength(5),
+      rdbString("m1"),
+      rdbTextScore(Infinity),
+      rdbString("m2"),
+      rdbTextScore(-Infinity),
+      rdbString("m3"),
+      rdbTextScore("3.25"),
+      rdbString("m4"),
+      rdbTextScore("0.10000000000000001"),
+      rdbString("m5"),
+      rdbTextScore("-17"),
+    )
+    .key(
+      Type.hash,
+      "plain:hash",
+      rdbLength(2),
+      rdbString("k1"),
+      rdbString("v1"),
+      rdbIntString(7),
+      rdbLzfString("w".repeat(40)),
+    )
+    .selectDb(3)
+    .string("db3:key", rdbString("three"))
+    .build();
+  const keys = await assertBothLoad(file, [0, 3]);
+  assert.equal(keys["0:zipmap:small"].encoding, "listpack");
+  assert.equal(keys["0:zipmap:long"].encoding, "hashtable");
+  assert.equal(keys["0:zipmap:many"].encoding, "hashtable");
+  assert.equal(keys["0:ziplist:list"].encoding, "quicklist");
+  assert.equal(keys["0:intset:64"].encoding, "intset");
+  assert.equal(keys["0:plain:not-int"].encoding, "hashtable");
+  assert.equal(keys["0:gone:seconds"], undefined);
+  assert.equal(keys["0:ttl:seconds"].expireAt, (now + 3600) * 1000);
+});
+
+/** `n` pairs `[prefix+i, value(i)]`. */
+function manyPairs(
+  n: number,
+  prefix: string,
+  value: (i: number) => string,
+): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < n; i++) out.push([`${prefix}${i}`, value(i)]);
+  return out;
+}
+
+Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, sizes that change the encoding", async () => {
+  const now = Date.now();
+  const counted: ZiplistEntry[] = new Array(70000).fill("1");
+  const zsetPairs = manyPairs(200, "m", (i) => String(i / 4));
+  const file = new RdbFileBuilder(6)
+    .selectDb(0)
+    .expireMs(now + 5_000_000)
+    .key(
+      Type.hashZiplist,
+      "hz:small",
+      rdbString(ziplist(pairs([["a", "1"], ["n", "-300"], ["s", "text"]]))),
+    )
+    .expireMs(now - 1000)
+    .key(Type.hashZiplist, "hz:expired", rdbString(ziplist(["f", "v"])))
+    // Redis checks only the number of entries of a ziplist it loads.
+    .key(
+      Type.hashZiplist,
+      "hz:long-value",
+      rdbString(ziplist(pairs([["a", "x".repeat(100)], ["b", "y"]]))),
+    )
+    .key(
+      Type.hashZiplist,
+      "hz:many",
+      rdbLzfString(ziplist(pairs(manyPairs(600, "f", String)))),
+    )
+    .key(
+      Type.zsetZiplist,
+      "zz:long-member",
+      rdbString(ziplist(pairs([["k".repeat(100), "1"], ["short", "2"]]))),
+    )
+    .key(Type.zsetZiplist, "zz:many", rdbString(ziplist(pairs(zsetPairs))))
+    // 65535 and more entries: the ziplist header's count saturates.
+    .key(Type.listZiplist, "zl:counted", rdbString(ziplist(counted)))
+    .key(
+      Type.setIntset,
+      "is:many",
+      rdbString(intset(2, Array.from({ length: 600 }, (_, i) => i))),
+    )
+    .key(
+      Type.zset,
+      "plain:zset-many",
+      rdbLength(200),
+      ...zsetPairs.flatMap(([m, s]) => [rdbString(m), rdbTextScore(s)]),
+    )
+    .key(
+      Type.zset,
+      "plain:zset-long",
+      rdbLength(2),
+      rdbString("q".repeat(65)),
+      rdbTextScore("1"),
+      rdbString("r"),
+      rdbTextScore("2"),
+    )
+    .key(
+      Type.hash,
+      "plain:hash-long",
+      rdbLength(2),
+      rdbString("a"),
+      rdbString("b"),
+      rdbString("c"),
+      rdbString("d".repeat(65)),
+    )
+    .build();
+  const keys = await assertBothLoad(file, [0]);
+  assert.equal(keys["0:hz:long-value"].encoding, "listpack");
+  assert.equal(keys["0:hz:many"].encoding, "hashtable");
+  assert.equal(keys["0:zz:long-member"].encoding, "listpack");
+  assert.equal(keys["0:zz:many"].encoding, "skiplist");
+  assert.equal(keys["0:plain:zset-long"].encoding, "skiplist");
+  assert.equal(keys["0:hz:expired"], undefined);
+});
+
+Deno.test("a Redis 3.2 file (RDB 7): quicklists of ziplists, LZF-compressed nodes, aux fields, RESIZEDB", async () => {
+  const node = (from: number, n: number): string[] =>
+    Array.from({ length: n }, (_, i) => `item-${from + i}`);
+  const file = new RdbFileBuilder(7)
+    .aux("redis-ver", "3.2.12")
+    .aux("redis-bits", "64")
+    .aux("ctime", String(Math.floor(Date.now() / 1000)))
+    .aux("used-mem", "1048576")
+    .selectDb(0)
+    .resizeDb(3, 0)
+    .key(
+      Type.listQuicklist,
+      "ql:nodes",
+      rdbLength(4),
+      rdbString(ziplist(node(0, 5))),
+      // list-compress-depth compressed inner nodes with LZF.
+      rdbLzfString(ziplist(node(5, 100))),
+      rdbString(ziplist(EVERY_ZIPLIST_ENCODING)),
+      rdbString(ziplist(["last"])),
+    )
+    .key(
+      Type.listQuicklist,
+      "ql:one",
+      rdbLength(1),
+      rdbString(ziplist(["only"])),
+    )
+    .key(
+      Type.zset,
+      "zset:text-scores",
+      rdbLength(3),
+      rdbString("a"),
+      rdbTextScore("1.5"),
+      rdbString("b"),
+      rdbTextScore("-0.5"),
+      rdbString("c"),
+      rdbTextScore(Infinity),
+    )
+    .selectDb(7)
+    .resizeDb(1, 0)
+    .key(Type.listQuicklist, "ql:db7", rdbLength(1), rdbString(ziplist(["x"])))
+    .build();
+  const keys = await assertBothLoad(file, [0, 7]);
+  assert.equal((keys["0:ql:nodes"].contents as string[]).length, 106 + 34);
+});
+
+Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, quicklists and ziplists", async () => {
+  const file = new RdbFileBuilder(9)
+    .aux("redis-ver", "6.2.14")
+    .aux("redis-bits", "64")
+    .aux("aof-preamble", "0")
+    .selectDb(0)
+    .resizeDb(4, 1)
+    .key(
+      Type.zset2,
+      "zset2:small",
+      rdbLength(4),
+      rdbString("a"),
+      rdbBinaryScore(0.1),
+      rdbString("b"),
+      rdbBinaryScore(-Infinity),
+      rdbString("c"),
+      rdbBinaryScore(1e300),
+      rdbString("d"),
+      rdbBinaryScore(-2),
+    )
+    .key(
+      Type.zset2,
+      "zset2:many",
+      rdbLength(130),
+      ...manyPairs(130, "m", String).flatMap(([m], i) => [
+        rdbString(m),
+        rdbBinaryScore(i * 1.25),
+      ]),
+    )
+    .idle(1000)
+    .key(
+      Type.listQuicklist,
+      "ql:idle",
+      rdbLength(2),
+      rdbString(ziplist(["a", "1"])),
+      rdbString(ziplist(["b", "2"])),
+    )
+    .freq(50)
+    .expireMs(Date.now() + 100_000_000)
+    .key(
+      Type.hashZiplist,
+      "hz:freq",
+      rdbString(ziplist(pairs([["f", "1"], ["g", "2"]]))),
+    )
+    .key(
+      Type.zsetZiplist,
+      "zz:ints",
+      rdbString(ziplist(pairs([["x", "-5"], ["y", "0"], ["z", "3"]]))),
+    )
+    .build();
+  const keys = await assertBothLoad(file, [0]);
+  assert.equal(keys["0:zset2:many"].encoding, "skiplist");
+  assert.equal(keys["0:zset2:small"].encoding, "listpack");
+});
