@@ -179,21 +179,18 @@ export class RdbDecoder {
   }
 
   private encodedInteger(encoding: number): number {
-    this.need(4);
-    let v: number;
-    if (encoding === 0) {
-      v = this.view.getInt8(this.pos);
-      this.pos += 1;
-    } else if (encoding === 1) {
-      v = this.view.getInt16(this.pos, true);
-      this.pos += 2;
-    } else if (encoding === 2) {
-      v = this.view.getInt32(this.pos, true);
-      this.pos += 4;
-    } else {
+    if (encoding > 2) {
       throw new RdbError(`Unknown RDB string encoding type ${encoding}`);
     }
-    return v;
+    const width = 1 << encoding;
+    this.need(width);
+    const at = this.pos;
+    this.pos += width;
+    return width === 1
+      ? this.view.getInt8(at)
+      : width === 2
+      ? this.view.getInt16(at, true)
+      : this.view.getInt32(at, true);
   }
 
   /**

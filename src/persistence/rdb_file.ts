@@ -281,7 +281,7 @@ export function loadRdb(
       continue;
     }
     if (type === Opcode.expireTime) {
-      expireAt = dec.uint32LE() * 1000;
+      expireAt = (dec.uint32LE() | 0) * 1000; // a signed 32-bit time_t
       continue;
     }
     if (type === Opcode.idle) {
@@ -313,14 +313,14 @@ export function loadRdb(
       result.aux.set(name, dec.string());
       continue;
     }
-    if (type === Opcode.function2) {
-      dec.string();
+    if (type === Opcode.function2 || type === Opcode.functionPreGa) {
+      const name = readFunctionLibrary(dec, type);
       options.notice(
-        "Skipping a function library: redeno has no scripting yet, so it cannot be loaded",
+        `Skipping function library '${name}' in the RDB file: redeno has no scripting yet, so its functions are not loaded`,
       );
       continue;
     }
-    if (type === Opcode.functionPreGa || type === Opcode.moduleAux) {
+    if (type === Opcode.moduleAux) {
       throw new RdbError(`Unsupported RDB opcode ${type}`);
     }
     const key = dec.string();
@@ -367,6 +367,25 @@ export function loadRdb(
     }
   }
   return result;
+}
+
+/**
+ * Reads a function library (rdbFunctionLoad's framing) and returns its name:
+ * RDB_OPCODE_FUNCTION2 holds just the code, whose `#!<engine> name=<name>`
+ * first line names it; the 7.0 release candidates' RDB_OPCODE_FUNCTION
+ * holds the name, the engine, an optional description and the code.
+ */
+function readFunctionLibrary(dec: RdbDecoder, type: number): string {
+  if (type === Opcode.functionPreGa) {
+    const name = dec.string();
+    dec.string(); // engine
+    if (dec.length() !== 0) dec.string(); // description
+    dec.string(); // code
+    return name;
+  }
+  const code = dec.string();
+  const firstLine = code.startsWith("#!") ? code.split("\n", 1)[0] : "";
+  return /\sname=(\S+)/.exec(firstLine)?.[1] ?? "(unnamed)";
 }
 
 function hex(n: bigint): string {

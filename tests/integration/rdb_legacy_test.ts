@@ -352,6 +352,22 @@ Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, 
       rdbString("r"),
       rdbTextScore("2"),
     )
+    // Scores as sscanf's %lg and strtod read them: leading space, trailing
+    // garbage, inf spelled out, overflow to inf; text that is no number is 0.
+    .key(
+      Type.zset,
+      "plain:zset-text",
+      rdbLength(5),
+      ...[" 1", "1.5abc", "inf", "-Infinity", "1e400"].flatMap((t, i) => [
+        rdbString(`t${i}`),
+        rdbTextScore(t),
+      ]),
+    )
+    .key(
+      Type.zsetZiplist,
+      "zz:text",
+      rdbString(ziplist(pairs([["c", "abc"], ["a", " 2"], ["b", "3x"]]))),
+    )
     .key(
       Type.hash,
       "plain:hash-long",
@@ -384,11 +400,13 @@ Deno.test("a Redis 3.2 file (RDB 7): quicklists of ziplists, LZF-compressed node
     .key(
       Type.listQuicklist,
       "ql:nodes",
-      rdbLength(4),
+      rdbLength(5),
       rdbString(ziplist(node(0, 5))),
       // list-compress-depth compressed inner nodes with LZF.
       rdbLzfString(ziplist(node(5, 100))),
       rdbString(ziplist(EVERY_ZIPLIST_ENCODING)),
+      // An empty node (a Redis bug once left them): skipped.
+      rdbString(ziplist([])),
       rdbString(ziplist(["last"])),
     )
     .key(
@@ -469,4 +487,179 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
   const keys = await assertBothLoad(file, [0]);
   assert.equal(keys["0:zset2:many"].encoding, "skiplist");
   assert.equal(keys["0:zset2:small"].encoding, "listpack");
+});
+
+/** Lua code registering function `name` (names are unique across libraries). */
+function libraryCode(name: string): string {
+  return `redis.register_function('${name}', function() return 1 end)`;
+}
+
+Deno.test("function libraries in a redis-server dump are skipped with a log line naming them; the keys load", async () => {
+  const dir = Deno.makeTempDirSync();
+  const redis = await startRedis(["--dir", dir, ...DEBUG]);
+  let expected: unknown;
+  try {
+    const c = await redis.connect();
+    assert.equal(
+      await c.call("FUNCTION", "LOAD", `#!lua name=mylib\n${libraryCode("f")}`),
+      "mylib",
+    );
+    assert.equal(
+      await c.call(
+        "FUNCTION",
+        "LOAD",
+        `#!lua  name=other  \n${libraryCode("g")}`,
+      ),
+      "other",
+    );
+    await c.call("SET", "k", "v");
+    await c.call("RPUSH", "l", "a", "b");
+    await c.call("HSET", "h", "f", "1");
+    expected = await dataset(c, [0]);
+    assert.equal(await c.call("SAVE"), "OK");
+    c.close();
+  } finally {
+    await redis.stop();
+  }
+  const redeno = await startRedeno(["--dir", dir, "--save", "", ...DEBUG]);
+  try {
+    assert.deepEqual(await dataset(await redeno.connect(), [0]), expected);
+  } finally {
+    await redeno.stop();
+  }
+  for (const name of ["mylib", "other"]) {
+    assert.match(
+      redeno.output(),
+      new RegExp(
+        `Skipping function library '${name}' in the RDB file: redeno has no scripting yet`,
+      ),
+    );
+  }
+  assert.match(redeno.output(), /keys loaded: 3, keys expired: 0\./);
+});
+
+Deno.test("the 7.0 release candidates' function opcode (name, engine, description, code) is read and skipped", async () => {
+  const file = new RdbFileBuilder(10)
+    .aux("redis-ver", "7.0.0")
+    .functionPreGa("rclib", "LUA", "from rc2", libraryCode("f"))
+    .functionPreGa("nodesc", "LUA", undefined, libraryCode("g"))
+    .selectDb(0)
+    .string("after", rdbString("functions"))
+    .build();
+  await assertCheckRdbAccepts(file);
+  const redis = await startRedis(["--dir", dirWith(file)]);
+  try {
+    const c = await redis.connect();
+    const libraries = await c.call("FUNCTION", "LIST") as unknown[][];
+    assert.deepEqual(libraries.map((l) => l[1]).sort(), ["nodesc", "rclib"]);
+    assert.equal(await c.call("GET", "after"), "functions");
+  } finally {
+    await redis.stop();
+  }
+  const redeno = await startRedeno(["--dir", dirWith(file), "--save", ""]);
+  try {
+    const c = await redeno.connect();
+    assert.equal(await c.call("GET", "after"), "functions");
+  } finally {
+    await redeno.stop();
+  }
+  assert.match(redeno.output(), /Skipping function library 'rclib'/);
+  assert.match(redeno.output(), /Skipping function library 'nodesc'/);
+});
+
+/** The log of a server that must fail to start (the error spawnServer gives). */
+async function failedStart(
+  start: () => Promise<RunningServer>,
+): Promise<string> {
+  try {
+    const server = await start();
+    await server.stop();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("the server started");
+}
+
+Deno.test("corrupt old encodings stop both servers at start with the same reason", async () => {
+  const hashZiplist = ziplist(pairs([["f", "1"], ["g", "2"]]));
+  const badCount = hashZiplist.slice();
+  badCount[8] = 3; // zllen: 3 entries, 4 there
+  const badBytes = hashZiplist.slice();
+  badBytes[0] += 1; // zlbytes one past the blob
+  const badPrevlen = ziplist(["a", "b"]);
+  badPrevlen[13] = 7; // the second entry's prevlen
+  const map = zipmap([["field", "value"], ["other", "x".repeat(300)]]);
+  const cases: [string, number, Uint8Array, string][] = [
+    [
+      "hash ziplist count",
+      Type.hashZiplist,
+      badCount,
+      "Hash ziplist integrity check failed.",
+    ],
+    [
+      "ziplist byte count",
+      Type.listZiplist,
+      badBytes,
+      "List ziplist integrity check failed.",
+    ],
+    [
+      "ziplist prevlen",
+      Type.zsetZiplist,
+      badPrevlen,
+      "Zset ziplist integrity check failed.",
+    ],
+    [
+      "truncated zipmap",
+      Type.hashZipmap,
+      Uint8Array.of(...map.subarray(0, 200), 0xff),
+      "Zipmap integrity check failed.",
+    ],
+    [
+      "zipmap count",
+      Type.hashZipmap,
+      Uint8Array.of(5, ...map.subarray(1)),
+      "Zipmap integrity check failed.",
+    ],
+    [
+      "repeated hash field",
+      Type.hashZiplist,
+      ziplist(["f", "1", "f", "2"]),
+      "Hash ziplist integrity check failed.",
+    ],
+    [
+      "empty intset",
+      Type.setIntset,
+      intset(2, []),
+      "Intset integrity check failed.",
+    ],
+  ];
+  for (const [what, type, blob, reason] of cases) {
+    const file = new RdbFileBuilder(9)
+      .selectDb(0)
+      .string("before", rdbString("ok"))
+      .key(type, "bad", rdbString(blob))
+      .build();
+    const redisLog = await failedStart(() =>
+      startRedis(["--dir", dirWith(file)])
+    );
+    assert.ok(
+      redisLog.includes(reason),
+      `${what}: redis-server said\n${redisLog}`,
+    );
+    const redenoLog = await failedStart(() =>
+      startRedeno(["--dir", dirWith(file), "--save", ""])
+    );
+    assert.ok(redenoLog.includes(reason), `${what}: redeno said\n${redenoLog}`);
+  }
+  // A text score of NaN (253) is refused as Redis refuses it.
+  const nan = new RdbFileBuilder(6)
+    .selectDb(0)
+    .key(Type.zset, "z", rdbLength(1), rdbString("a"), rdbTextScore(NaN))
+    .build();
+  for (const start of [startRedis, startRedeno]) {
+    assert.match(
+      await failedStart(() => start(["--dir", dirWith(nan), "--save", ""])),
+      /Zset with NAN score detected/,
+    );
+  }
 });
