@@ -9,6 +9,7 @@
 import { binaryToBytes } from "../../src/protocol/binary.ts";
 import { Crc64 } from "../../src/persistence/crc64.ts";
 import { lzfCompress } from "../../src/persistence/lzf.ts";
+import { Opcode, RdbType } from "../../src/persistence/rdb_format.ts";
 import { concat } from "../../src/persistence/rdb_file.ts";
 
 /** Joins byte runs (arrays of byte values allowed). */
@@ -208,22 +209,6 @@ export function intset(
   ]);
 }
 
-/** RDB type bytes of the encodings these files use (rdb.h). */
-export const Type = {
-  string: 0,
-  list: 1,
-  set: 2,
-  zset: 3,
-  hash: 4,
-  zset2: 5,
-  hashZipmap: 9,
-  listZiplist: 10,
-  setIntset: 11,
-  zsetZiplist: 12,
-  hashZiplist: 13,
-  listQuicklist: 14,
-} as const;
-
 /**
  * An RDB file, written opcode by opcode: `REDIS` and the 4-digit version,
  * then whatever the test adds, then EOF and (from version 5, when checksums
@@ -246,37 +231,37 @@ export class RdbFileBuilder {
 
   /** An AUX field (RDB 7+). */
   aux(name: string, value: string): this {
-    return this.raw([250], rdbString(name), rdbString(value));
+    return this.raw([Opcode.aux], rdbString(name), rdbString(value));
   }
 
   /** SELECTDB. */
   selectDb(id: number): this {
-    return this.raw([254], rdbLength(id));
+    return this.raw([Opcode.selectDb], rdbLength(id));
   }
 
   /** RESIZEDB (RDB 7+): the database's size and number of expiring keys. */
   resizeDb(size: number, expiring: number): this {
-    return this.raw([251], rdbLength(size), rdbLength(expiring));
+    return this.raw([Opcode.resizeDb], rdbLength(size), rdbLength(expiring));
   }
 
   /** EXPIRETIME: the next key's expiry in Unix seconds (4 bytes, before RDB 3). */
   expireSeconds(unixSeconds: number): this {
-    return this.raw([253], littleEndian(unixSeconds, 4));
+    return this.raw([Opcode.expireTime], littleEndian(unixSeconds, 4));
   }
 
   /** EXPIRETIME_MS: the next key's expiry in Unix ms (8 bytes). */
   expireMs(unixMs: number): this {
-    return this.raw([252], littleEndian(unixMs, 8));
+    return this.raw([Opcode.expireTimeMs], littleEndian(unixMs, 8));
   }
 
   /** IDLE: the next key's LRU idle seconds (RDB 9). */
   idle(seconds: number): this {
-    return this.raw([248], rdbLength(seconds));
+    return this.raw([Opcode.idle], rdbLength(seconds));
   }
 
   /** FREQ: the next key's LFU counter (RDB 9). */
   freq(counter: number): this {
-    return this.raw([249], [counter]);
+    return this.raw([Opcode.freq], [counter]);
   }
 
   /** A key: the type byte, the key string, the encoded value. */
@@ -286,12 +271,12 @@ export class RdbFileBuilder {
 
   /** A string key with `value` as its encoded form (rdbString, rdbIntString, rdbLzfString). */
   string(key: string, value: Uint8Array): this {
-    return this.key(Type.string, key, value);
+    return this.key(RdbType.string, key, value);
   }
 
   /** RDB_OPCODE_FUNCTION2 (Redis 7.0 GA): the library's code. */
   function2(code: string): this {
-    return this.raw([245], rdbString(code));
+    return this.raw([Opcode.function2], rdbString(code));
   }
 
   /**
@@ -304,7 +289,7 @@ export class RdbFileBuilder {
     description: string | undefined,
     code: string,
   ): this {
-    this.raw([246], rdbString(name), rdbString(engine));
+    this.raw([Opcode.functionPreGa], rdbString(name), rdbString(engine));
     if (description === undefined) this.raw(rdbLength(0));
     else this.raw(rdbLength(1), rdbString(description));
     return this.raw(rdbString(code));
@@ -312,7 +297,7 @@ export class RdbFileBuilder {
 
   /** The whole file: EOF, then the CRC-64 from version 5 on. */
   build(): Uint8Array {
-    const body = join([...this.parts, Uint8Array.of(255)]);
+    const body = join([...this.parts, [Opcode.eof]]);
     if (this.version < 5) return body;
     const crc = new Crc64();
     crc.update(body);

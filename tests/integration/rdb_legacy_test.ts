@@ -21,11 +21,11 @@ import {
   rdbLzfString,
   rdbString,
   rdbTextScore,
-  Type,
   ziplist,
   type ZiplistEntry,
   zipmap,
 } from "../helpers/rdb_builder.ts";
+import { RdbType } from "../../src/persistence/rdb_format.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -193,7 +193,7 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
     .expireSeconds(now - 10)
     .string("gone:seconds", rdbString("expired"))
     .key(
-      Type.hashZipmap,
+      RdbType.hashZipmap,
       "zipmap:small",
       rdbString(zipmap([
         ["name", "redis"],
@@ -203,25 +203,29 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       ])),
     )
     .key(
-      Type.hashZipmap,
+      RdbType.hashZipmap,
       "zipmap:long",
       rdbString(zipmap([["f", "x".repeat(300)], ["g".repeat(254), "v"]])),
     )
-    .key(Type.hashZipmap, "zipmap:many", rdbLzfString(zipmap(manyPairs)))
+    .key(RdbType.hashZipmap, "zipmap:many", rdbLzfString(zipmap(manyPairs)))
     .key(
-      Type.listZiplist,
+      RdbType.listZiplist,
       "ziplist:list",
       rdbString(ziplist(EVERY_ZIPLIST_ENCODING)),
     )
-    .key(Type.setIntset, "intset:16", rdbString(intset(2, [-5, 1, 2, 300])))
-    .key(Type.setIntset, "intset:32", rdbString(intset(4, [-70000, 1, 70000])))
+    .key(RdbType.setIntset, "intset:16", rdbString(intset(2, [-5, 1, 2, 300])))
     .key(
-      Type.setIntset,
+      RdbType.setIntset,
+      "intset:32",
+      rdbString(intset(4, [-70000, 1, 70000])),
+    )
+    .key(
+      RdbType.setIntset,
       "intset:64",
       rdbString(intset(8, [-(2n ** 40n), 0n, 2n ** 62n])),
     )
     .key(
-      Type.zsetZiplist,
+      RdbType.zsetZiplist,
       "ziplist:zset",
       rdbString(ziplist(pairs([
         ["neg", "-inf"],
@@ -233,7 +237,7 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       ]))),
     )
     .key(
-      Type.list,
+      RdbType.list,
       "plain:list",
       rdbLength(3),
       rdbString("one"),
@@ -241,7 +245,7 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       rdbLzfString("z".repeat(50)),
     )
     .key(
-      Type.set,
+      RdbType.set,
       "plain:set",
       rdbLength(3),
       rdbString("x"),
@@ -249,7 +253,7 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       rdbString("z"),
     )
     .key(
-      Type.set,
+      RdbType.set,
       "plain:intset",
       rdbLength(3),
       rdbString("3"),
@@ -257,14 +261,14 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       rdbString("-2"),
     )
     .key(
-      Type.set,
+      RdbType.set,
       "plain:not-int",
       rdbLength(2),
       rdbString("1"),
       rdbString("007"),
     )
     .key(
-      Type.zset,
+      RdbType.zset,
       "plain:zset",
       rdbLength(5),
       rdbString("m1"),
@@ -279,7 +283,7 @@ Deno.test("a Redis 2.4 file (RDB 2): zipmaps, ziplists, intsets, plain types, ex
       rdbTextScore("-17"),
     )
     .key(
-      Type.hash,
+      RdbType.hash,
       "plain:hash",
       rdbLength(2),
       rdbString("k1"),
@@ -320,44 +324,44 @@ Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, 
     .selectDb(0)
     .expireMs(now + 5_000_000)
     .key(
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       "hz:small",
       rdbString(ziplist(pairs([["a", "1"], ["n", "-300"], ["s", "text"]]))),
     )
     .expireMs(now - 1000)
-    .key(Type.hashZiplist, "hz:expired", rdbString(ziplist(["f", "v"])))
+    .key(RdbType.hashZiplist, "hz:expired", rdbString(ziplist(["f", "v"])))
     // Redis checks only the number of entries of a ziplist it loads.
     .key(
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       "hz:long-value",
       rdbString(ziplist(pairs([["a", "x".repeat(100)], ["b", "y"]]))),
     )
     .key(
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       "hz:many",
       rdbLzfString(ziplist(pairs(manyPairs(600, "f", String)))),
     )
     .key(
-      Type.zsetZiplist,
+      RdbType.zsetZiplist,
       "zz:long-member",
       rdbString(ziplist(pairs([["k".repeat(100), "1"], ["short", "2"]]))),
     )
-    .key(Type.zsetZiplist, "zz:many", rdbString(ziplist(pairs(zsetPairs))))
+    .key(RdbType.zsetZiplist, "zz:many", rdbString(ziplist(pairs(zsetPairs))))
     // 65535 and more entries: the ziplist header's count saturates.
-    .key(Type.listZiplist, "zl:counted", rdbString(ziplist(counted)))
+    .key(RdbType.listZiplist, "zl:counted", rdbString(ziplist(counted)))
     .key(
-      Type.setIntset,
+      RdbType.setIntset,
       "is:many",
       rdbString(intset(2, Array.from({ length: 600 }, (_, i) => i))),
     )
     .key(
-      Type.zset,
+      RdbType.zset,
       "plain:zset-many",
       rdbLength(200),
       ...zsetPairs.flatMap(([m, s]) => [rdbString(m), rdbTextScore(s)]),
     )
     .key(
-      Type.zset,
+      RdbType.zset,
       "plain:zset-long",
       rdbLength(2),
       rdbString("q".repeat(65)),
@@ -368,7 +372,7 @@ Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, 
     // Scores as sscanf's %lg and strtod read them: leading space, trailing
     // garbage, inf spelled out, overflow to inf; text that is no number is 0.
     .key(
-      Type.zset,
+      RdbType.zset,
       "plain:zset-text",
       rdbLength(5),
       ...[" 1", "1.5abc", "inf", "-Infinity", "1e400"].flatMap((t, i) => [
@@ -377,12 +381,12 @@ Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, 
       ]),
     )
     .key(
-      Type.zsetZiplist,
+      RdbType.zsetZiplist,
       "zz:text",
       rdbString(ziplist(pairs([["c", "abc"], ["a", " 2"], ["b", "3x"]]))),
     )
     .key(
-      Type.hash,
+      RdbType.hash,
       "plain:hash-long",
       rdbLength(2),
       rdbString("a"),
@@ -411,7 +415,7 @@ Deno.test("a Redis 3.2 file (RDB 7): quicklists of ziplists, LZF-compressed node
     .selectDb(0)
     .resizeDb(3, 0)
     .key(
-      Type.listQuicklist,
+      RdbType.listQuicklist,
       "ql:nodes",
       rdbLength(5),
       rdbString(ziplist(node(0, 5))),
@@ -423,13 +427,13 @@ Deno.test("a Redis 3.2 file (RDB 7): quicklists of ziplists, LZF-compressed node
       rdbString(ziplist(["last"])),
     )
     .key(
-      Type.listQuicklist,
+      RdbType.listQuicklist,
       "ql:one",
       rdbLength(1),
       rdbString(ziplist(["only"])),
     )
     .key(
-      Type.zset,
+      RdbType.zset,
       "zset:text-scores",
       rdbLength(3),
       rdbString("a"),
@@ -441,7 +445,12 @@ Deno.test("a Redis 3.2 file (RDB 7): quicklists of ziplists, LZF-compressed node
     )
     .selectDb(7)
     .resizeDb(1, 0)
-    .key(Type.listQuicklist, "ql:db7", rdbLength(1), rdbString(ziplist(["x"])))
+    .key(
+      RdbType.listQuicklist,
+      "ql:db7",
+      rdbLength(1),
+      rdbString(ziplist(["x"])),
+    )
     .build();
   const keys = await assertBothLoad(file, [0, 7]);
   assert.equal((keys["0:ql:nodes"].contents as string[]).length, 106 + 34);
@@ -455,7 +464,7 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
     .selectDb(0)
     .resizeDb(4, 1)
     .key(
-      Type.zset2,
+      RdbType.zset2,
       "zset2:small",
       rdbLength(4),
       rdbString("a"),
@@ -468,7 +477,7 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
       rdbBinaryScore(-2),
     )
     .key(
-      Type.zset2,
+      RdbType.zset2,
       "zset2:many",
       rdbLength(130),
       ...manyPairs(130, "m", String).flatMap(([m], i) => [
@@ -478,7 +487,7 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
     )
     .idle(1000)
     .key(
-      Type.listQuicklist,
+      RdbType.listQuicklist,
       "ql:idle",
       rdbLength(2),
       rdbString(ziplist(["a", "1"])),
@@ -487,12 +496,12 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
     .freq(50)
     .expireMs(Date.now() + 100_000_000)
     .key(
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       "hz:freq",
       rdbString(ziplist(pairs([["f", "1"], ["g", "2"]]))),
     )
     .key(
-      Type.zsetZiplist,
+      RdbType.zsetZiplist,
       "zz:ints",
       rdbString(ziplist(pairs([["x", "-5"], ["y", "0"], ["z", "3"]]))),
     )
@@ -605,43 +614,43 @@ Deno.test("corrupt old encodings stop both servers at start with the same reason
   const cases: [string, number, Uint8Array, string][] = [
     [
       "hash ziplist count",
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       badCount,
       "Hash ziplist integrity check failed.",
     ],
     [
       "ziplist byte count",
-      Type.listZiplist,
+      RdbType.listZiplist,
       badBytes,
       "List ziplist integrity check failed.",
     ],
     [
       "ziplist prevlen",
-      Type.zsetZiplist,
+      RdbType.zsetZiplist,
       badPrevlen,
       "Zset ziplist integrity check failed.",
     ],
     [
       "truncated zipmap",
-      Type.hashZipmap,
+      RdbType.hashZipmap,
       Uint8Array.of(...map.subarray(0, 200), 0xff),
       "Zipmap integrity check failed.",
     ],
     [
       "zipmap count",
-      Type.hashZipmap,
+      RdbType.hashZipmap,
       Uint8Array.of(5, ...map.subarray(1)),
       "Zipmap integrity check failed.",
     ],
     [
       "repeated hash field",
-      Type.hashZiplist,
+      RdbType.hashZiplist,
       ziplist(["f", "1", "f", "2"]),
       "Hash ziplist integrity check failed.",
     ],
     [
       "empty intset",
-      Type.setIntset,
+      RdbType.setIntset,
       intset(2, []),
       "Intset integrity check failed.",
     ],
@@ -667,7 +676,7 @@ Deno.test("corrupt old encodings stop both servers at start with the same reason
   // A text score of NaN (253) is refused as Redis refuses it.
   const nan = new RdbFileBuilder(6)
     .selectDb(0)
-    .key(Type.zset, "z", rdbLength(1), rdbString("a"), rdbTextScore(NaN))
+    .key(RdbType.zset, "z", rdbLength(1), rdbString("a"), rdbTextScore(NaN))
     .build();
   for (const start of [startRedis, startRedeno]) {
     assert.match(
@@ -679,18 +688,18 @@ Deno.test("corrupt old encodings stop both servers at start with the same reason
 
 Deno.test("values that are empty once read are skipped with Redis's log line, the rest loads", async () => {
   const empty: [string, number, Uint8Array[]][] = [
-    ["hash-ziplist", Type.hashZiplist, [rdbString(ziplist([]))]],
-    ["zset-ziplist", Type.zsetZiplist, [rdbString(ziplist([]))]],
-    ["list-ziplist", Type.listZiplist, [rdbString(ziplist([]))]],
+    ["hash-ziplist", RdbType.hashZiplist, [rdbString(ziplist([]))]],
+    ["zset-ziplist", RdbType.zsetZiplist, [rdbString(ziplist([]))]],
+    ["list-ziplist", RdbType.listZiplist, [rdbString(ziplist([]))]],
     [
       "quicklist",
-      Type.listQuicklist,
+      RdbType.listQuicklist,
       [rdbLength(2), rdbString(ziplist([])), rdbString(ziplist([]))],
     ],
-    ["list", Type.list, [rdbLength(0)]],
-    ["set", Type.set, [rdbLength(0)]],
-    ["zset", Type.zset, [rdbLength(0)]],
-    ["hash", Type.hash, [rdbLength(0)]],
+    ["list", RdbType.list, [rdbLength(0)]],
+    ["set", RdbType.set, [rdbLength(0)]],
+    ["zset", RdbType.zset, [rdbLength(0)]],
+    ["hash", RdbType.hash, [rdbLength(0)]],
   ];
   const file = new RdbFileBuilder(9).selectDb(0);
   for (const [key, type, value] of empty) file.key(type, key, ...value);
