@@ -210,6 +210,24 @@ export function intset(
 }
 
 /**
+ * A DUMP payload (what RESTORE takes) for a value of RDB type `type`: the
+ * type byte, the value, the RDB `version` (2 bytes little-endian) and the
+ * CRC-64 of all that.
+ */
+export function dumpPayloadOf(
+  type: number,
+  value: Uint8Array[],
+  version: number,
+): Uint8Array {
+  const body = join([[type], ...value, littleEndian(version, 2)]);
+  const crc = new Crc64();
+  crc.update(body);
+  const tail = new Uint8Array(8);
+  crc.writeLE(tail, 0);
+  return join([body, tail]);
+}
+
+/**
  * An RDB file, written opcode by opcode: `REDIS` and the 4-digit version,
  * then whatever the test adds, then EOF and (from version 5, when checksums
  * came in) the CRC-64.

@@ -12,6 +12,7 @@
 
 import assert from "node:assert/strict";
 import {
+  dumpPayloadOf,
   intset,
   pairs,
   rdbBinaryScore,
@@ -26,6 +27,7 @@ import {
   zipmap,
 } from "../helpers/rdb_builder.ts";
 import { RdbType } from "../../src/persistence/rdb_format.ts";
+import { bytesToBinary } from "../../src/protocol/binary.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -738,4 +740,75 @@ Deno.test("IDLE and FREQ opcodes set OBJECT IDLETIME or FREQ as the eviction pol
       assert.equal(await c.call("OBJECT", "FREQ", "freq"), 50);
     },
   });
+});
+
+Deno.test("RESTORE takes DUMP payloads of old encodings as redis-server does", async () => {
+  const values: [string, number, Uint8Array[]][] = [
+    ["zipmap", RdbType.hashZipmap, [rdbString(zipmap([["a", "1"]]))]],
+    [
+      "ziplist-list",
+      RdbType.listZiplist,
+      [rdbString(ziplist(EVERY_ZIPLIST_ENCODING))],
+    ],
+    ["intset", RdbType.setIntset, [rdbString(intset(4, [-1, 100000]))]],
+    [
+      "zset-ziplist",
+      RdbType.zsetZiplist,
+      [rdbString(ziplist(pairs([["m", "1.5"], ["n", "2"]])))],
+    ],
+    [
+      "hash-ziplist",
+      RdbType.hashZiplist,
+      [rdbString(ziplist(pairs([["f", "x".repeat(100)]])))],
+    ],
+    [
+      "quicklist",
+      RdbType.listQuicklist,
+      [
+        rdbLength(2),
+        rdbString(ziplist(["a"])),
+        rdbLzfString(ziplist(["b".repeat(40)])),
+      ],
+    ],
+    [
+      "text-zset",
+      RdbType.zset,
+      [rdbLength(1), rdbString("m"), rdbTextScore("2.5")],
+    ],
+    // Refused by both: "ERR Bad data format".
+    ["empty-hash", RdbType.hashZiplist, [rdbString(ziplist([]))]],
+    ["dup-zset", RdbType.zsetZiplist, [
+      rdbString(ziplist(["m", "1", "m", "2"])),
+    ]],
+    ["bad-zipmap", RdbType.hashZipmap, [
+      rdbString(Uint8Array.of(3, 1, 97, 0xff)),
+    ]],
+  ];
+  const redis = await startRedis(DEBUG);
+  const redeno = await startRedeno(["--save", "", ...DEBUG]);
+  try {
+    const results: unknown[] = [];
+    for (const server of [redis, redeno]) {
+      const c = await server.connect();
+      const replies: Record<string, unknown> = {};
+      for (const [key, type, value] of values) {
+        const payload = bytesToBinary(dumpPayloadOf(type, value, 9));
+        const reply = await c.call("RESTORE", key, 0, payload);
+        replies[key] = typeof reply === "object" && reply !== null &&
+            "message" in reply
+          ? reply.message
+          : reply;
+      }
+      results.push({ replies, data: await dataset(c, [0]) });
+    }
+    assert.deepEqual(results[1], results[0]);
+    const { replies } = results[0] as { replies: Record<string, unknown> };
+    for (const [key] of values) {
+      const refused = /^(empty|dup|bad)-/.test(key);
+      assert.equal(replies[key], refused ? "ERR Bad data format" : "OK", key);
+    }
+  } finally {
+    await redis.stop();
+    await redeno.stop();
+  }
 });
