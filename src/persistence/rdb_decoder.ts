@@ -5,7 +5,8 @@
  * are rebuilt through the store classes with the encoding limits in force,
  * so a loaded value reports the OBJECT ENCODING Redis would give it. Streams
  * are read by rdb_stream.ts; module values are refused with an
- * {@linkcode RdbError}.
+ * {@linkcode RdbError} naming the module type, as Redis without the module
+ * refuses them.
  * @module
  */
 
@@ -206,6 +207,25 @@ export class RdbDecoder {
     if (d === null) throw new RdbError("Invalid double value");
     return d;
   }
+}
+
+/** The characters of module type names, 6 bits each (ModuleTypeNameCharSet). */
+const MODULE_NAME_CHARS =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The 9-character module type name in a 64-bit module ID given as two
+ * 32-bit words (moduleTypeNameByID): the top 54 bits, above the 10-bit
+ * encoding version.
+ */
+export function moduleTypeName([high, low]: [number, number]): string {
+  let id = ((BigInt(high) << 32n) | BigInt(low)) >> 10n;
+  let name = "";
+  for (let i = 0; i < 9; i++) {
+    name = MODULE_NAME_CHARS[Number(id & 63n)] + name;
+    id >>= 6n;
+  }
+  return name;
 }
 
 /** Elements of a listpack blob, as binary strings. */
@@ -626,7 +646,11 @@ export function decodeValue(
       return decodeStream(dec, type);
     case RdbType.module:
     case RdbType.module2:
-      throw new RdbError("Module values in RDB files are not supported");
+      throw new RdbError(
+        `The RDB file contains module data I can't load: no matching module type '${
+          moduleTypeName(dec.lengthWords())
+        }'`,
+      );
   }
   throw new RdbError(`Unknown RDB encoding type ${type}`);
 }

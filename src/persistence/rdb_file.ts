@@ -13,9 +13,17 @@ import {
   tracksFrequency,
 } from "../store/keyspace.ts";
 import { Crc64 } from "./crc64.ts";
-import { decodeValue, type EncodingLimits, RdbDecoder } from "./rdb_decoder.ts";
+import {
+  decodeValue,
+  type EncodingLimits,
+  moduleTypeName,
+  RdbDecoder,
+} from "./rdb_decoder.ts";
 import { encodeValue, RdbEncoder, rdbTypeOf } from "./rdb_encoder.ts";
 import { Opcode, RDB_VERSION, RdbError } from "./rdb_format.ts";
+
+/** RDB_MODULE_OPCODE_UINT: the `when` of module aux data is an unsigned integer. */
+const MODULE_OPCODE_UINT = 2;
 
 /** Which per-key access data a file carries (Redis saves it under an LRU or LFU maxmemory policy). */
 export type AccessData = "none" | "lru" | "lfu";
@@ -310,7 +318,10 @@ export function loadRdb(
     }
     if (type === Opcode.aux) {
       const name = dec.string();
-      result.aux.set(name, dec.string());
+      const value = dec.string();
+      result.aux.set(name, value);
+      // Fields named %... are information for the log (rdbLoadRio).
+      if (name.startsWith("%")) options.notice(`RDB '${name}': ${value}`);
       continue;
     }
     if (type === Opcode.function2 || type === Opcode.functionPreGa) {
@@ -321,7 +332,13 @@ export function loadRdb(
       continue;
     }
     if (type === Opcode.moduleAux) {
-      throw new RdbError(`Unsupported RDB opcode ${type}`);
+      const name = moduleTypeName(dec.lengthWords());
+      if (dec.length() !== MODULE_OPCODE_UINT) {
+        throw new RdbError("bad when_opcode");
+      }
+      throw new RdbError(
+        `The RDB file contains AUX module data I can't load: no matching module '${name}'`,
+      );
     }
     const key = dec.string();
     const value = decodeValue(dec, type, options.limits);

@@ -40,15 +40,31 @@ function bigEndian32(value: number): Uint8Array {
   return out;
 }
 
-/** An RDB length (rdbSaveLen): 6-bit, 14-bit, 32-bit or 64-bit form. */
-export function rdbLength(n: number): Uint8Array {
+/** An RDB length (rdbSaveLen): 6-bit, 14-bit, 32-bit or 64-bit form (exact as a bigint). */
+export function rdbLength(length: number | bigint): Uint8Array {
+  if (length > 0xffffffff) {
+    const out = new Uint8Array(9);
+    out[0] = 0x81;
+    new DataView(out.buffer).setBigUint64(1, BigInt(length), false);
+    return out;
+  }
+  const n = Number(length);
   if (n < 1 << 6) return Uint8Array.of(n);
   if (n < 1 << 14) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
-  if (n <= 0xffffffff) return join([Uint8Array.of(0x80), bigEndian32(n)]);
-  const out = new Uint8Array(9);
-  out[0] = 0x81;
-  new DataView(out.buffer).setBigUint64(1, BigInt(n), false);
-  return out;
+  return join([Uint8Array.of(0x80), bigEndian32(n)]);
+}
+
+/** The characters of module type names, 6 bits each (module.c). */
+const MODULE_NAME_CHARS =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A module ID: the 9-character type name, 6 bits a character, over a 10-bit encoding version. */
+export function moduleId(name: string, encodingVersion: number): bigint {
+  let id = 0n;
+  for (const ch of name) {
+    id = (id << 6n) | BigInt(MODULE_NAME_CHARS.indexOf(ch));
+  }
+  return (id << 10n) | BigInt(encodingVersion);
 }
 
 /** A plain length-prefixed RDB string. */

@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import {
   dumpPayloadOf,
   intset,
+  moduleId,
   pairs,
   rdbBinaryScore,
   RdbFileBuilder,
@@ -463,6 +464,7 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
     .aux("redis-ver", "6.2.14")
     .aux("redis-bits", "64")
     .aux("aof-preamble", "0")
+    .aux("%note", "fields named %... are logged")
     .selectDb(0)
     .resizeDb(4, 1)
     .key(
@@ -508,7 +510,13 @@ Deno.test("a Redis 5-6.2 file (RDB 9): binary scores, IDLE and FREQ opcodes, qui
       rdbString(ziplist(pairs([["x", "-5"], ["y", "0"], ["z", "3"]]))),
     )
     .build();
-  const keys = await assertBothLoad(file, [0]);
+  const keys = await assertBothLoad(file, [0], {
+    logs: (redis, redeno) => {
+      const line = "RDB '%note': fields named %... are logged";
+      assert.ok(redis.includes(line), redis);
+      assert.ok(redeno.includes(line), redeno);
+    },
+  });
   assert.equal(keys["0:zset2:many"].encoding, "skiplist");
   assert.equal(keys["0:zset2:small"].encoding, "listpack");
 });
@@ -674,6 +682,41 @@ Deno.test("corrupt old encodings stop both servers at start with the same reason
       startRedeno(["--dir", dirWith(file), "--save", ""])
     );
     assert.ok(redenoLog.includes(reason), `${what}: redeno said\n${redenoLog}`);
+  }
+  // Module data, with no such module: both name the module type.
+  const moduleValue = new RdbFileBuilder(9)
+    .selectDb(0)
+    .key(
+      RdbType.module2,
+      "m",
+      rdbLength(moduleId("mytype-AB", 3)),
+      rdbLength(2),
+      rdbLength(5),
+      rdbLength(0),
+    )
+    .build();
+  const moduleAux = new RdbFileBuilder(9)
+    .raw([247], rdbLength(moduleId("auxmod-xy", 1)), rdbLength(2))
+    .raw(rdbLength(1), rdbLength(0))
+    .build();
+  for (
+    const [file, reason] of [
+      [
+        moduleValue,
+        "The RDB file contains module data I can't load: no matching module type 'mytype-AB'",
+      ],
+      [
+        moduleAux,
+        "The RDB file contains AUX module data I can't load: no matching module 'auxmod-xy'",
+      ],
+    ] as const
+  ) {
+    for (const start of [startRedis, startRedeno]) {
+      const log = await failedStart(() =>
+        start(["--dir", dirWith(file), "--save", ""])
+      );
+      assert.ok(log.includes(reason), log);
+    }
   }
   // A text score of NaN (253) is refused as Redis refuses it.
   const nan = new RdbFileBuilder(6)
