@@ -458,21 +458,27 @@ function byCount<T extends { maxEntries: number; maxValue: number }>(
 
 /**
  * The double at the start of `text` as C's strtod (and sscanf's %lg) reads
- * it: leading white space, a sign, decimal digits with a fraction and an
- * exponent, or inf/infinity/nan; null when there is none.
+ * it: leading white space, a sign, then decimal digits with a fraction and
+ * an exponent, hexadecimal ones (`0x1.8p1`), or inf/infinity/nan; null when
+ * there is none.
  */
 export function parseLeadingDouble(text: string): number | null {
   const match =
-    /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?|nan)|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))/i
+    /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?|nan)|0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))/i
       .exec(text);
   if (match === null) return null;
-  const negative = match[1] === "-";
-  if (match[2] !== undefined) {
-    if (match[2].toLowerCase() === "nan") return NaN;
-    return negative ? -Infinity : Infinity;
+  const [, sign, word, hex, binaryExponent, decimal] = match;
+  let value: number;
+  if (word !== undefined) {
+    value = word.toLowerCase() === "nan" ? NaN : Infinity;
+  } else if (hex !== undefined) {
+    const [whole, fraction = ""] = hex.split(".");
+    value = parseInt(`${whole}${fraction}` || "0", 16) /
+      16 ** fraction.length * 2 ** Number(binaryExponent ?? 0);
+  } else {
+    value = Number(decimal);
   }
-  const value = Number(match[3]);
-  return negative ? -value : value;
+  return sign === "-" ? -value : value;
 }
 
 /**

@@ -373,20 +373,30 @@ Deno.test("a Redis 2.6-3.0 file (RDB 6): hash ziplists, expiry in ms, checksum, 
       rdbTextScore("2"),
     )
     // Scores as sscanf's %lg and strtod read them: leading space, trailing
-    // garbage, inf spelled out, overflow to inf; text that is no number is 0.
+    // garbage, inf spelled out, overflow to inf, hexadecimal; in a ziplist,
+    // text that is no number is 0.
     .key(
       RdbType.zset,
       "plain:zset-text",
-      rdbLength(5),
-      ...[" 1", "1.5abc", "inf", "-Infinity", "1e400"].flatMap((t, i) => [
-        rdbString(`t${i}`),
-        rdbTextScore(t),
-      ]),
+      rdbLength(8),
+      ...[" 1", "1.5abc", "inf", "-Infinity", "1e400", "0x10", "0x1.8p1"]
+        .concat("-0XAp-1")
+        .flatMap((t, i) => [
+          rdbString(`t${i}`),
+          rdbTextScore(t),
+        ]),
     )
     .key(
       RdbType.zsetZiplist,
       "zz:text",
-      rdbString(ziplist(pairs([["c", "abc"], ["a", " 2"], ["b", "3x"]]))),
+      rdbString(ziplist(pairs([
+        ["c", "abc"],
+        ["d", "0x1p-2"],
+        ["e", "1e"],
+        ["a", " 2"],
+        ["b", "3x"],
+        ["f", "0x10"],
+      ]))),
     )
     .key(
       RdbType.hash,
