@@ -335,7 +335,7 @@ export function ziplistEntries(zl: Uint8Array, what = "Ziplist"): string[] {
     const b = zl[p];
     let header: number;
     let length: number;
-    let text: string | null = null;
+    let text: string;
     if (b < 0xc0) {
       const kind = b >> 6;
       header = kind === 0 ? 1 : kind === 1 ? 2 : 5;
@@ -462,7 +462,7 @@ function byCount<T extends { maxEntries: number; maxValue: number }>(
  * an exponent, hexadecimal ones (`0x1.8p1`), or inf/infinity/nan; null when
  * there is none.
  */
-export function parseLeadingDouble(text: string): number | null {
+function parseLeadingDouble(text: string): number | null {
   const match =
     /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?|nan)|0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))/i
       .exec(text);
