@@ -13,9 +13,17 @@ import {
   tracksFrequency,
 } from "../store/keyspace.ts";
 import { Crc64 } from "./crc64.ts";
-import { decodeValue, type EncodingLimits, RdbDecoder } from "./rdb_decoder.ts";
+import {
+  decodeValue,
+  type EncodingLimits,
+  moduleTypeName,
+  RdbDecoder,
+} from "./rdb_decoder.ts";
 import { encodeValue, RdbEncoder, rdbTypeOf } from "./rdb_encoder.ts";
 import { Opcode, RDB_VERSION, RdbError } from "./rdb_format.ts";
+
+/** RDB_MODULE_OPCODE_UINT: the `when` of module aux data is an unsigned integer. */
+const MODULE_OPCODE_UINT = 2;
 
 /** Which per-key access data a file carries (Redis saves it under an LRU or LFU maxmemory policy). */
 export type AccessData = "none" | "lru" | "lfu";
@@ -281,7 +289,7 @@ export function loadRdb(
       continue;
     }
     if (type === Opcode.expireTime) {
-      expireAt = dec.uint32LE() * 1000;
+      expireAt = (dec.uint32LE() | 0) * 1000; // a signed 32-bit time_t
       continue;
     }
     if (type === Opcode.idle) {
@@ -310,18 +318,27 @@ export function loadRdb(
     }
     if (type === Opcode.aux) {
       const name = dec.string();
-      result.aux.set(name, dec.string());
+      const value = dec.string();
+      result.aux.set(name, value);
+      // Fields named %... are information for the log (rdbLoadRio).
+      if (name.startsWith("%")) options.notice(`RDB '${name}': ${value}`);
       continue;
     }
-    if (type === Opcode.function2) {
-      dec.string();
+    if (type === Opcode.function2 || type === Opcode.functionPreGa) {
+      const name = readFunctionLibrary(dec, type);
       options.notice(
-        "Skipping a function library: redeno has no scripting yet, so it cannot be loaded",
+        `Skipping function library '${name}' in the RDB file: redeno has no scripting yet, so its functions are not loaded`,
       );
       continue;
     }
-    if (type === Opcode.functionPreGa || type === Opcode.moduleAux) {
-      throw new RdbError(`Unsupported RDB opcode ${type}`);
+    if (type === Opcode.moduleAux) {
+      const name = moduleTypeName(dec.lengthWords());
+      if (dec.length() !== MODULE_OPCODE_UINT) {
+        throw new RdbError("bad when_opcode");
+      }
+      throw new RdbError(
+        `The RDB file contains AUX module data I can't load: no matching module '${name}'`,
+      );
     }
     const key = dec.string();
     const value = decodeValue(dec, type, options.limits);
@@ -367,6 +384,25 @@ export function loadRdb(
     }
   }
   return result;
+}
+
+/**
+ * Reads a function library (rdbFunctionLoad's framing) and returns its name:
+ * RDB_OPCODE_FUNCTION2 holds just the code, whose `#!<engine> name=<name>`
+ * first line names it; the 7.0 release candidates' RDB_OPCODE_FUNCTION
+ * holds the name, the engine, an optional description and the code.
+ */
+function readFunctionLibrary(dec: RdbDecoder, type: number): string {
+  if (type === Opcode.functionPreGa) {
+    const name = dec.string();
+    dec.string(); // engine
+    if (dec.length() !== 0) dec.string(); // description
+    dec.string(); // code
+    return name;
+  }
+  const code = dec.string();
+  const firstLine = code.startsWith("#!") ? code.split("\n", 1)[0] : "";
+  return /\sname=(\S+)/.exec(firstLine)?.[1] ?? "(unnamed)";
 }
 
 function hex(n: bigint): string {
