@@ -971,10 +971,14 @@ function aggregateScores(a: number, b: number, how: Aggregate): number {
     const sum = a + b;
     return Number.isNaN(sum) ? 0 : sum;
   }
-  return how === "min" ? Math.min(a, b) : Math.max(a, b);
+  // C's comparisons: a NaN (0 * inf) or an equal -0 never replaces `a`.
+  return how === "min" ? (b < a ? b : a) : (b > a ? b : a);
 }
 
-/** A weighted score; NaN (0 * inf) counts as 0, as in Redis. */
+/**
+ * A weighted score; NaN (0 * inf) counts as 0, as Redis counts it for every
+ * union member and for the first set of an intersection.
+ */
 function weighted(score: number, weight: number): number {
   const product = score * weight;
   return Number.isNaN(product) ? 0 : product;
@@ -1009,7 +1013,8 @@ function computeSetOperation(
       for (const other of others) {
         const s = other.score(member);
         if (s === undefined) continue outer;
-        value = aggregateScores(value, weighted(s, other.weight), how);
+        // Unlike the first, these products stay NaN (Redis's zinter).
+        value = aggregateScores(value, s * other.weight, how);
       }
       result.set(member, value);
     }
