@@ -87,6 +87,14 @@ function unlinkQuietly(path: string): void {
 }
 
 /**
+ * Whole seconds from Unix ms `start` to now, as Redis subtracts time(NULL)
+ * values: a save from 9.9 s to 10.1 s took 1 second.
+ */
+function secondsSince(start: number): number {
+  return Math.floor(Date.now() / 1000) - Math.floor(start / 1000);
+}
+
+/**
  * True when the RDB image `bytes`, whose checksum ends at `end`, was
  * written with `rdbchecksum no`: version 5 or later with a zero checksum.
  */
@@ -192,7 +200,7 @@ export class Persistence {
   /** Seconds the running save has taken, or -1. */
   get currentSeconds(): number {
     const started = this.running?.startedAt ?? this.socketSaveStart;
-    return started ? Math.floor((Date.now() - started) / 1000) : -1;
+    return started ? secondsSince(started) : -1;
   }
 
   /** The `save` points as [seconds, changes] pairs. */
@@ -492,9 +500,7 @@ export class Persistence {
     if (running.timer !== undefined) clearTimeout(running.timer);
     this.attachSnapshot(undefined);
     this.lastBgsaveOk = ok;
-    this.lastBgsaveSeconds = Math.round(
-      (Date.now() - running.startedAt) / 1000,
-    );
+    this.lastBgsaveSeconds = secondsSince(running.startedAt);
     if (ok) {
       this.server.dirty -= running.dirtyAtStart;
       this.lastSave = Math.floor(running.startedAt / 1000);

@@ -392,3 +392,159 @@ Deno.test("a full disk under redeno's BGSAVE: Redis's log lines, status err and 
     await server.stop();
   }
 });
+
+/** The field names of an INFO section, in order. */
+function fieldNames(info: string): string[] {
+  return info.split("\r\n").filter((l) => l.includes(":")).map((l) =>
+    l.slice(0, l.indexOf(":"))
+  );
+}
+
+Deno.test("INFO persistence has redis-server's fields in its order while idle, during a BGSAVE and after it, with values that agree", async () => {
+  const [redis, redeno] = await onBoth(DEBUG, async (_server, c) => {
+    const idle = await persistenceInfo(c);
+    await c.call("DEBUG", "POPULATE", "1000");
+    // Half a millisecond per key: the save runs about half a second.
+    await c.call("CONFIG", "SET", "rdb-key-save-delay", "500");
+    assert.equal(await c.call("BGSAVE"), "Background saving started");
+    const during = await persistenceInfo(c);
+    await c.call("SET", "written", "meanwhile");
+    const after = await afterBgsave(c);
+    return { idle, during, after };
+  });
+  for (const state of ["idle", "during", "after"] as const) {
+    assert.deepEqual(
+      fieldNames(redeno[state]),
+      fieldNames(redis[state]),
+      state,
+    );
+  }
+  const same = [
+    "loading",
+    "async_loading",
+    "rdb_bgsave_in_progress",
+    "rdb_last_bgsave_status",
+    "current_save_keys_total",
+    "rdb_saves",
+    "rdb_last_load_keys_expired",
+    "rdb_last_load_keys_loaded",
+    "aof_enabled",
+    "module_fork_in_progress",
+  ];
+  for (const state of ["idle", "during", "after"] as const) {
+    for (const name of same) {
+      assert.equal(
+        infoField(redeno[state], name),
+        infoField(redis[state], name),
+        `${state} ${name}`,
+      );
+    }
+  }
+  assert.equal(infoField(redeno.during, "rdb_bgsave_in_progress"), "1");
+  assert.equal(infoField(redeno.during, "current_save_keys_total"), "1000");
+  const processed = Number(
+    infoField(redeno.during, "current_save_keys_processed"),
+  );
+  assert.ok(processed >= 0 && processed < 1000);
+  assert.equal(
+    infoField(redeno.during, "current_fork_perc"),
+    (processed / 10).toFixed(2),
+  );
+  for (const info of [redeno.idle, redeno.after]) {
+    assert.equal(infoField(info, "current_save_keys_total"), "0");
+    assert.equal(infoField(info, "current_fork_perc"), "0.00");
+  }
+  // Whole seconds between the start and the end, as Redis counts them.
+  assert.match(
+    infoField(redeno.during, "rdb_current_bgsave_time_sec"),
+    /^[01]$/,
+  );
+  assert.match(infoField(redeno.after, "rdb_last_bgsave_time_sec"), /^[01]$/);
+  assert.equal(infoField(redeno.after, "rdb_current_bgsave_time_sec"), "-1");
+  // The write made during the save is the only change since it.
+  for (const { after } of [redis, redeno]) {
+    assert.equal(infoField(after, "rdb_changes_since_last_save"), "1");
+  }
+});
+
+/** LASTSAVE until it differs from `before` (at most `ms`). */
+async function lastsaveAfter(
+  c: RespClient,
+  before: unknown,
+  ms: number,
+): Promise<unknown> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const now = await c.call("LASTSAVE");
+    if (now !== before || Date.now() > deadline) return now;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("a save point set with CONFIG SET starts a background save after one write, with redis-server's log lines", async () => {
+  const servers = await Promise.all(
+    KINDS.map(([, start]) => start(["--dir", Deno.makeTempDirSync()])),
+  );
+  try {
+    const results = await Promise.all(servers.map(async (server) => {
+      const c = await server.connect();
+      const before = await c.call("LASTSAVE");
+      assert.equal(await c.call("CONFIG", "SET", "save", "1 1"), "OK");
+      await c.call("SET", "k", "v");
+      const wrote = Math.floor(Date.now() / 1000);
+      const after = Number(await lastsaveAfter(c, before, 4000));
+      await afterBgsave(c);
+      const info = await persistenceInfo(c);
+      c.close();
+      assert.ok(after >= wrote, `${server.output()}`);
+      return [
+        infoField(info, "rdb_changes_since_last_save"),
+        infoField(info, "rdb_last_bgsave_status"),
+        infoField(info, "rdb_saves"),
+      ];
+    }));
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[1], ["0", "ok", "1"]);
+    for (const server of servers) {
+      assert.match(
+        server.output(),
+        /\* 1 changes in 1 seconds\. Saving\.\.\.\n.*\* Background saving started by pid \d+\n[^]*\* DB saved on disk\n[^]*\* Background saving terminated with success/,
+      );
+    }
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+});
+
+Deno.test("after a failed background save a due save point waits CONFIG_BGSAVE_RETRY_DELAY, as in redis-server", async () => {
+  const servers = await Promise.all(
+    KINDS.map(([, start]) =>
+      start([
+        "--dir",
+        Deno.makeTempDirSync(),
+        "--enable-protected-configs",
+        "yes",
+      ])
+    ),
+  );
+  try {
+    await Promise.all(servers.map(async (server) => {
+      const c = await server.connect();
+      const gone = Deno.makeTempDirSync();
+      await c.call("CONFIG", "SET", "dir", gone);
+      Deno.removeSync(gone);
+      assert.equal(await c.call("BGSAVE"), "Background saving started");
+      const info = await afterBgsave(c);
+      assert.equal(infoField(info, "rdb_last_bgsave_status"), "err");
+      // Due at once (zero changes, a second since the start) but for the failure.
+      await c.call("CONFIG", "SET", "save", "1 0");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(infoField(await persistenceInfo(c), "rdb_saves"), "1");
+      await c.call("CONFIG", "SET", "save", ""); // no save at the stop either
+      c.close();
+      assert.doesNotMatch(server.output(), /Saving\.\.\./);
+    }));
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+});
