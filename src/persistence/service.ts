@@ -151,6 +151,7 @@ export class Persistence {
   lastBgsaveSeconds = -1;
   /** Unix seconds of the last background save attempt. */
   lastBgsaveTry = 0;
+  /** rdb_saves: SAVE commands and background saves started, failed ones too. */
   saves = 0;
   bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
@@ -327,7 +328,6 @@ export class Persistence {
    */
   saveSync(): boolean {
     const temp = `temp-${process.pid}.rdb`;
-    this.saves++; // Redis counts attempts in rdb_saves
     const bytes = serializeDatabases(
       this.server.dbs,
       this.aux(),

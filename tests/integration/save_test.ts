@@ -310,8 +310,11 @@ Deno.test("a full disk under SAVE, DEBUG RELOAD and SHUTDOWN: the replies, log l
         replies.push(await c.call(...argv));
         const info = await persistenceInfo(c);
         replies.push(
-          ...["rdb_changes_since_last_save", "rdb_last_bgsave_status"]
-            .map((name) => infoField(info, name)),
+          ...[
+            "rdb_changes_since_last_save",
+            "rdb_last_bgsave_status",
+            "rdb_saves",
+          ].map((name) => infoField(info, name)),
           existsSync(temp),
         );
       }
@@ -337,14 +340,16 @@ Deno.test("a full disk under SAVE, DEBUG RELOAD and SHUTDOWN: the replies, log l
     },
   );
   assert.deepEqual(redeno, redis);
-  assert.deepEqual(redeno.slice(0, 4), [
+  // Only the SAVE command counts in rdb_saves.
+  assert.deepEqual(redeno.slice(0, 5), [
     new RespError("ERR"),
     "1",
     "ok",
+    "2",
     false,
   ]);
   assert.deepEqual(
-    redeno[8],
+    redeno[10],
     new RespError("ERR Errors trying to SHUTDOWN. Check logs."),
   );
 });
