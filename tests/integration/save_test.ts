@@ -17,6 +17,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { RespError } from "../../src/protocol/decoder.ts";
+import { info } from "../helpers/replication.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -49,22 +50,9 @@ async function onBoth<T>(
   return results;
 }
 
-/** One INFO persistence field. */
-function infoField(info: string, name: string): string {
-  const match = new RegExp(`^${name}:(.*)\r?$`, "m").exec(info);
-  assert.ok(match, `no ${name} in INFO`);
-  return match[1];
-}
-
-async function persistenceInfo(c: RespClient): Promise<string> {
-  return String(await c.call("INFO", "persistence"));
-}
-
 /** The server's pid, for the name of its SAVE temp file (temp-<pid>.rdb). */
 async function pidOf(c: RespClient): Promise<number> {
-  return Number(
-    infoField(String(await c.call("INFO", "server")), "process_id"),
-  );
+  return Number((await info(c, "server")).get("process_id"));
 }
 
 /** redis-check-rdb's exit code and output for `path`. */
@@ -209,7 +197,7 @@ Deno.test("a file corrupted after it was saved with a checksum is refused at sta
 async function reloadScript(c: RespClient): Promise<unknown[]> {
   const replies: unknown[] = [];
   const state = async () => {
-    const info = await persistenceInfo(c);
+    const fields = await info(c, "persistence");
     replies.push(
       await c.call("MGET", "a", "b", "c", "d"),
       Number(await c.call("PTTL", "b")) > 0,
@@ -218,7 +206,7 @@ async function reloadScript(c: RespClient): Promise<unknown[]> {
         "rdb_changes_since_last_save",
         "rdb_last_load_keys_loaded",
         "rdb_last_load_keys_expired",
-      ].map((name) => infoField(info, name)),
+      ].map((name) => fields.get(name)),
     );
   };
   const step = async (...argv: string[]) => {
@@ -282,10 +270,10 @@ function fullDisk(path: string): void {
 }
 
 /** Waits until no background save runs; returns INFO persistence. */
-async function afterBgsave(c: RespClient): Promise<string> {
+async function afterBgsave(c: RespClient): Promise<Map<string, string>> {
   for (;;) {
-    const info = await persistenceInfo(c);
-    if (infoField(info, "rdb_bgsave_in_progress") === "0") return info;
+    const fields = await info(c, "persistence");
+    if (fields.get("rdb_bgsave_in_progress") === "0") return fields;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -308,13 +296,13 @@ Deno.test("a full disk under SAVE, DEBUG RELOAD and SHUTDOWN: the replies, log l
       for (const argv of [["SAVE"], ["DEBUG", "RELOAD"], ["SHUTDOWN"]]) {
         fullDisk(temp);
         replies.push(await c.call(...argv));
-        const info = await persistenceInfo(c);
+        const fields = await info(c, "persistence");
         replies.push(
           ...[
             "rdb_changes_since_last_save",
             "rdb_last_bgsave_status",
             "rdb_saves",
-          ].map((name) => infoField(info, name)),
+          ].map((name) => fields.get(name)),
           existsSync(temp),
         );
       }
@@ -373,9 +361,9 @@ Deno.test("a full disk under redeno's BGSAVE: Redis's log lines, status err and 
     const temp = `${dir}/temp-bg-${await pidOf(c)}.rdb`;
     fullDisk(temp);
     assert.equal(await c.call("BGSAVE"), "Background saving started");
-    const info = await afterBgsave(c);
-    assert.equal(infoField(info, "rdb_last_bgsave_status"), "err");
-    assert.equal(infoField(info, "rdb_saves"), "2");
+    const fields = await afterBgsave(c);
+    assert.equal(fields.get("rdb_last_bgsave_status"), "err");
+    assert.equal(fields.get("rdb_saves"), "2");
     assert.ok(!existsSync(temp));
     assert.deepEqual(readFileSync(`${dir}/dump.rdb`), dump);
     assert.match(
@@ -390,7 +378,7 @@ Deno.test("a full disk under redeno's BGSAVE: Redis's log lines, status err and 
     );
     assert.equal(await c.call("BGSAVE"), "Background saving started");
     const after = await afterBgsave(c);
-    assert.equal(infoField(after, "rdb_last_bgsave_status"), "ok");
+    assert.equal(after.get("rdb_last_bgsave_status"), "ok");
     assert.equal(await c.call("SET", "k", "w"), "OK");
     c.close();
   } finally {
@@ -398,29 +386,22 @@ Deno.test("a full disk under redeno's BGSAVE: Redis's log lines, status err and 
   }
 });
 
-/** The field names of an INFO section, in order. */
-function fieldNames(info: string): string[] {
-  return info.split("\r\n").filter((l) => l.includes(":")).map((l) =>
-    l.slice(0, l.indexOf(":"))
-  );
-}
-
 Deno.test("INFO persistence has redis-server's fields in its order while idle, during a BGSAVE and after it, with values that agree", async () => {
   const [redis, redeno] = await onBoth(DEBUG, async (_server, c) => {
-    const idle = await persistenceInfo(c);
+    const idle = await info(c, "persistence");
     await c.call("DEBUG", "POPULATE", "1000");
     // Half a millisecond per key: the save runs about half a second.
     await c.call("CONFIG", "SET", "rdb-key-save-delay", "500");
     assert.equal(await c.call("BGSAVE"), "Background saving started");
-    const during = await persistenceInfo(c);
+    const during = await info(c, "persistence");
     await c.call("SET", "written", "meanwhile");
     const after = await afterBgsave(c);
     return { idle, during, after };
   });
   for (const state of ["idle", "during", "after"] as const) {
     assert.deepEqual(
-      fieldNames(redeno[state]),
-      fieldNames(redis[state]),
+      [...redeno[state].keys()],
+      [...redis[state].keys()],
       state,
     );
   }
@@ -439,36 +420,36 @@ Deno.test("INFO persistence has redis-server's fields in its order while idle, d
   for (const state of ["idle", "during", "after"] as const) {
     for (const name of same) {
       assert.equal(
-        infoField(redeno[state], name),
-        infoField(redis[state], name),
+        redeno[state].get(name),
+        redis[state].get(name),
         `${state} ${name}`,
       );
     }
   }
-  assert.equal(infoField(redeno.during, "rdb_bgsave_in_progress"), "1");
-  assert.equal(infoField(redeno.during, "current_save_keys_total"), "1000");
+  assert.equal(redeno.during.get("rdb_bgsave_in_progress"), "1");
+  assert.equal(redeno.during.get("current_save_keys_total"), "1000");
   const processed = Number(
-    infoField(redeno.during, "current_save_keys_processed"),
+    redeno.during.get("current_save_keys_processed"),
   );
   assert.ok(processed >= 0 && processed < 1000);
   assert.equal(
-    infoField(redeno.during, "current_fork_perc"),
+    redeno.during.get("current_fork_perc"),
     (processed / 10).toFixed(2),
   );
-  for (const info of [redeno.idle, redeno.after]) {
-    assert.equal(infoField(info, "current_save_keys_total"), "0");
-    assert.equal(infoField(info, "current_fork_perc"), "0.00");
+  for (const fields of [redeno.idle, redeno.after]) {
+    assert.equal(fields.get("current_save_keys_total"), "0");
+    assert.equal(fields.get("current_fork_perc"), "0.00");
   }
   // Whole seconds between the start and the end, as Redis counts them.
   assert.match(
-    infoField(redeno.during, "rdb_current_bgsave_time_sec"),
+    redeno.during.get("rdb_current_bgsave_time_sec") ?? "",
     /^[01]$/,
   );
-  assert.match(infoField(redeno.after, "rdb_last_bgsave_time_sec"), /^[01]$/);
-  assert.equal(infoField(redeno.after, "rdb_current_bgsave_time_sec"), "-1");
+  assert.match(redeno.after.get("rdb_last_bgsave_time_sec") ?? "", /^[01]$/);
+  assert.equal(redeno.after.get("rdb_current_bgsave_time_sec"), "-1");
   // The write made during the save is the only change since it.
   for (const { after } of [redis, redeno]) {
-    assert.equal(infoField(after, "rdb_changes_since_last_save"), "1");
+    assert.equal(after.get("rdb_changes_since_last_save"), "1");
   }
 });
 
@@ -499,13 +480,13 @@ Deno.test("a save point set with CONFIG SET starts a background save after one w
       await c.call("SET", "k", "v");
       const after = Number(await lastsaveAfter(c, before, 4000));
       await afterBgsave(c);
-      const info = await persistenceInfo(c);
+      const fields = await info(c, "persistence");
       c.close();
       assert.ok(after >= wrote, `${server.output()}`);
       return [
-        infoField(info, "rdb_changes_since_last_save"),
-        infoField(info, "rdb_last_bgsave_status"),
-        infoField(info, "rdb_saves"),
+        fields.get("rdb_changes_since_last_save"),
+        fields.get("rdb_last_bgsave_status"),
+        fields.get("rdb_saves"),
       ];
     }));
     assert.deepEqual(results[1], results[0]);
@@ -539,12 +520,12 @@ Deno.test("after a failed background save a due save point waits CONFIG_BGSAVE_R
       await c.call("CONFIG", "SET", "dir", gone);
       Deno.removeSync(gone);
       assert.equal(await c.call("BGSAVE"), "Background saving started");
-      const info = await afterBgsave(c);
-      assert.equal(infoField(info, "rdb_last_bgsave_status"), "err");
+      const fields = await afterBgsave(c);
+      assert.equal(fields.get("rdb_last_bgsave_status"), "err");
       // Due at once (zero changes, a second since the start) but for the failure.
       await c.call("CONFIG", "SET", "save", "1 0");
       await new Promise((r) => setTimeout(r, 1500));
-      assert.equal(infoField(await persistenceInfo(c), "rdb_saves"), "1");
+      assert.equal((await info(c, "persistence")).get("rdb_saves"), "1");
       await c.call("CONFIG", "SET", "save", ""); // no save at the stop either
       c.close();
       assert.doesNotMatch(server.output(), /Saving\.\.\./);
