@@ -261,15 +261,17 @@ function memoryLines(server: Server): string[] {
 function persistenceLines(server: Server): string[] {
   const persistence = server.persistence;
   const aof = server.aof;
+  const [saved, toSave] = persistence.progress;
   return [
     "loading:0",
     "async_loading:0",
     "current_cow_peak:0",
     "current_cow_size:0",
     "current_cow_size_age:0",
-    "current_fork_perc:0.00",
-    `current_save_keys_processed:${persistence.progress[0]}`,
-    `current_save_keys_total:${persistence.progress[1]}`,
+    // Redis's share of the keys its child has saved so far.
+    `current_fork_perc:${(toSave ? saved / toSave * 100 : 0).toFixed(2)}`,
+    `current_save_keys_processed:${saved}`,
+    `current_save_keys_total:${toSave}`,
     `rdb_changes_since_last_save:${server.dirty}`,
     `rdb_bgsave_in_progress:${persistence.bgsaveInProgress ? 1 : 0}`,
     `rdb_last_save_time:${persistence.lastSave}`,

@@ -345,19 +345,21 @@ function debugStringmatchTest(client: Client): void {
 function debugReload(client: Client, options: string[]): void {
   let save = true;
   let flush = true;
+  let merge = false;
   for (const option of options) {
     const o = option.toLowerCase();
     if (o === "nosave") save = false;
     else if (o === "noflush") flush = false;
-    else if (o !== "merge") {
+    else if (o === "merge") merge = true;
+    else {
       client.out.error(
         "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
       );
       return;
     }
   }
-  const error = client.server.persistence.reload(save, flush);
-  if (error !== null) client.out.error(`ERR ${error}`);
+  const error = client.server.persistence.reload(save, flush, merge);
+  if (error !== null) client.out.error(error);
   else client.out.ok();
 }
 

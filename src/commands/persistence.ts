@@ -21,7 +21,12 @@ function save(client: Client): void {
   const persistence = client.server.persistence;
   if (persistence.bgsaveInProgress) {
     client.out.error("ERR Background save already in progress");
-  } else if (persistence.saveSync()) {
+    return;
+  }
+  // rdb_saves counts SAVE commands, failed ones too, but not the saves of
+  // SHUTDOWN or DEBUG RELOAD, as in Redis.
+  persistence.saves++;
+  if (persistence.saveSync()) {
     client.out.ok();
   } else {
     client.out.error("ERR");

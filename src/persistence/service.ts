@@ -21,7 +21,7 @@ import {
 import process from "node:process";
 import { currentDir, strerror } from "../config.ts";
 import type { Server } from "../server.ts";
-import type { Database } from "../store/keyspace.ts";
+import { Database } from "../store/keyspace.ts";
 import type { EncodingLimits } from "./rdb_decoder.ts";
 import {
   type AccessData,
@@ -41,13 +41,101 @@ import { deletionOf } from "../propagate.ts";
 const RETRY_DELAY_S = 5;
 /** Time a BGSAVE slice may take before clients get their turn. */
 const SLICE_MS = 5;
+/**
+ * The stdio buffer Redis's rdbSave writes through: a file that fits in it
+ * first reaches the disk at the final fflush, a larger one while rdbSaveRio
+ * writes, and a write error names that step.
+ */
+const STDIO_BUFFER = 4096;
+
+/** The step of rdbSave a write error of a `fileBytes` long file is reported at. */
+function failedWriteStep(fileBytes: number): string {
+  return fileBytes <= STDIO_BUFFER ? "fflush" : "rdbSaveRio";
+}
+
+/** The step of writing a file that failed (named as rdbSave's), and its error. */
+interface SaveFailure {
+  step: string;
+  error: unknown;
+}
+
+/** Runs one step of writing a file: undefined, or how it failed. */
+function attempt(step: string, action: () => void): SaveFailure | undefined {
+  try {
+    action();
+  } catch (error) {
+    return { step, error };
+  }
+}
+
+/** Closes `fd`, which may be closed already. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** Removes a temp file, which may not exist. */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // never created, or already gone
+  }
+}
+
+/**
+ * Whole seconds from Unix ms `start` to now, as Redis subtracts time(NULL)
+ * values: a save from 9.9 s to 10.1 s took 1 second.
+ */
+function secondsSince(start: number): number {
+  return Math.floor(Date.now() / 1000) - Math.floor(start / 1000);
+}
+
+/**
+ * True when the RDB image `bytes`, whose checksum ends at `end`, was
+ * written with `rdbchecksum no`: version 5 or later with a zero checksum.
+ */
+function savedWithoutChecksum(bytes: Uint8Array, end: number): boolean {
+  const version = Number(String.fromCharCode(...bytes.subarray(5, 9)));
+  return version >= 5 && bytes.subarray(end - 8, end).every((b) => b === 0);
+}
+
+/**
+ * The save point that starts a background save now, as serverCron picks
+ * it: enough changes, more seconds than the point's since the last
+ * successful save, and, after a failed one, more than
+ * CONFIG_BGSAVE_RETRY_DELAY seconds since that attempt. Times in Unix
+ * seconds.
+ */
+export function dueSavePoint(
+  points: [number, number][],
+  state: {
+    dirty: number;
+    now: number;
+    lastSave: number;
+    lastTry: number;
+    lastOk: boolean;
+  },
+): [number, number] | undefined {
+  const { dirty, now, lastSave, lastTry, lastOk } = state;
+  return points.find(([seconds, changes]) =>
+    dirty >= changes && now - lastSave > seconds &&
+    (now - lastTry > RETRY_DELAY_S || lastOk)
+  );
+}
 
 /** A background save in progress. */
 interface RunningSave {
   snapshot: Snapshot;
   writer: RdbFileWriter;
+  /** The temp file's descriptor, -1 once closed. */
   fd: number;
   tempPath: string;
+  /** Bytes handed to the file so far (which step a write error is reported at). */
+  bytesWritten: number;
   startedAt: number;
   dirtyAtStart: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -63,6 +151,7 @@ export class Persistence {
   lastBgsaveSeconds = -1;
   /** Unix seconds of the last background save attempt. */
   lastBgsaveTry = 0;
+  /** rdb_saves: SAVE commands and background saves started, failed ones too. */
   saves = 0;
   bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
@@ -112,7 +201,7 @@ export class Persistence {
   /** Seconds the running save has taken, or -1. */
   get currentSeconds(): number {
     const started = this.running?.startedAt ?? this.socketSaveStart;
-    return started ? Math.floor((Date.now() - started) / 1000) : -1;
+    return started ? secondsSince(started) : -1;
   }
 
   /** The `save` points as [seconds, changes] pairs. */
@@ -213,37 +302,56 @@ export class Persistence {
   }
 
   /**
+   * The log line for a save whose `step` of rdbSave (fflush, rdbSaveRio,
+   * fsync, fclose, rename) failed, as Redis words it.
+   */
+  private logSaveFailure(temp: string, step: string, error: unknown): void {
+    this.server.log.warning(
+      step === "rename"
+        ? `Error moving temp DB file ${temp} on the final destination ${this.path()} (in server root dir ${
+          currentDir() || "unknown"
+        }): ${strerror(error)}`
+        : `Write error saving DB on disk(${step}): ${strerror(error)}`,
+    );
+  }
+
+  /** Closes the synced temp file and renames it over `dbfilename`, the end of rdbSave. */
+  private closeAndRename(fd: number, temp: string): SaveFailure | undefined {
+    return attempt("fclose", () => closeSync(fd)) ??
+      attempt("rename", () => renameSync(temp, this.path()));
+  }
+
+  /**
    * SAVE: writes the file now; false (after logging why) when it failed. A
-   * failed SAVE leaves the background save status as it was, as in Redis.
+   * failed SAVE leaves the background save status as it was, as in Redis,
+   * and removes its temp file, so the old dump stays as it was.
    */
   saveSync(): boolean {
-    const log = this.server.log;
     const temp = `temp-${process.pid}.rdb`;
-    this.saves++; // Redis counts attempts in rdb_saves
+    const bytes = serializeDatabases(
+      this.server.dbs,
+      this.aux(),
+      this.writeOptions(),
+    );
+    let fd: number;
     try {
-      const bytes = serializeDatabases(
-        this.server.dbs,
-        this.aux(),
-        this.writeOptions(),
-      );
-      const fd = openSync(temp, "w");
-      try {
-        writeSync(fd, bytes);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, this.path());
+      fd = openSync(temp, "w");
     } catch (error) {
       this.logOpenFailure(temp, error);
-      try {
-        unlinkSync(temp);
-      } catch {
-        // never created
-      }
       return false;
     }
-    log.notice("DB saved on disk");
+    let failure = attempt(
+      failedWriteStep(bytes.length),
+      () => writeSync(fd, bytes),
+    ) ?? attempt("fsync", () => fsyncSync(fd));
+    if (failure) closeQuietly(fd);
+    else failure = this.closeAndRename(fd, temp);
+    if (failure) {
+      this.logSaveFailure(temp, failure.step, failure.error);
+      unlinkQuietly(temp);
+      return false;
+    }
+    this.server.log.notice("DB saved on disk");
     this.server.dirty = 0;
     this.lastSave = Math.floor(Date.now() / 1000);
     this.lastBgsaveOk = true;
@@ -265,16 +373,19 @@ export class Persistence {
       return "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     }
     const server = this.server;
+    // Not Redis's temp-<child pid>.rdb: there is no child, and SAVE's
+    // temp-<pid>.rdb may be written meanwhile (DEBUG RELOAD, SHUTDOWN).
     const tempPath = `temp-bg-${process.pid}.rdb`;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
     this.saves++;
+    const started = `Background saving started by pid ${process.pid}`;
     let fd: number;
     try {
       fd = openSync(tempPath, "w");
     } catch (error) {
       // Redis's child fails here after the fork: the save has started and
       // then failed, which is what the client hears and the log tells.
-      server.log.notice("Background saving started");
+      server.log.notice(started);
       this.logOpenFailure(tempPath, error);
       server.log.warning("Background saving error");
       this.lastBgsaveOk = false;
@@ -283,22 +394,27 @@ export class Persistence {
       return null;
     }
     const options = this.writeOptions();
-    const writer = new RdbFileWriter(options, (chunk) => writeSync(fd, chunk));
-    writer.header(aux);
+    const writer = new RdbFileWriter(options, (chunk) => {
+      running.bytesWritten += chunk.length;
+      writeSync(fd, chunk);
+    });
     const snapshot = new Snapshot(server.dbs, writer, options.access);
-    this.attachSnapshot(snapshot);
-    this.running = {
+    const running: RunningSave = {
       snapshot,
       writer,
       fd,
       tempPath,
+      bytesWritten: 0,
       startedAt: Date.now(),
       dirtyAtStart: server.dirty,
       timer: undefined,
       onEnd,
     };
-    server.log.notice("Background saving started");
-    this.scheduleSlice();
+    writer.header(aux);
+    this.attachSnapshot(snapshot);
+    this.running = running;
+    server.log.notice(started);
+    this.scheduleSlice(0);
     return null;
   }
 
@@ -307,45 +423,74 @@ export class Persistence {
     this.snapshot?.beforeChange(db, key);
   }
 
-  private scheduleSlice(): void {
+  private scheduleSlice(delayMs: number): void {
     const running = this.running!;
-    running.timer = setTimeout(() => this.slice(), 0);
+    running.timer = setTimeout(() => this.slice(), delayMs);
   }
 
+  /**
+   * Writes the next keys. `rdb-key-save-delay` (microseconds per key, a
+   * testing knob in Redis, whose child sleeps after each key) makes each
+   * slice one scan step and waits that long per key written before the
+   * next, so a save stays in progress long enough to be watched while
+   * clients keep being served.
+   */
   private slice(): void {
     const running = this.running;
     if (!running) return;
-    let done: boolean;
+    const keyDelayUs = this.server.config.number("rdb-key-save-delay");
+    const before = running.snapshot.keysWritten;
+    let done = false;
     try {
-      done = running.snapshot.step(performance.now() + SLICE_MS, 1 << 18);
-      running.writer.flush();
+      done = running.snapshot.step(
+        keyDelayUs > 0 ? 0 : performance.now() + SLICE_MS,
+        1 << 18,
+      );
       if (done) running.writer.end();
+      else running.writer.flush();
     } catch (error) {
-      this.failBackgroundSave(error as Error);
+      const whole = done ? running.bytesWritten : Infinity;
+      this.failBackgroundSave({ step: failedWriteStep(whole), error });
       return;
     }
+    const waitMs = keyDelayUs > 0
+      ? (running.snapshot.keysWritten - before) * keyDelayUs / 1000
+      : 0;
     if (!done) {
-      this.scheduleSlice();
+      this.scheduleSlice(waitMs);
       return;
     }
-    // The sync runs off the event loop: clients are served meanwhile.
+    running.timer = setTimeout(() => this.complete(running), waitMs);
+  }
+
+  /** Syncs the written file (off the event loop: clients are served meanwhile), then renames it. */
+  private complete(running: RunningSave): void {
+    running.timer = undefined;
     fsync(running.fd, (error) => {
       if (this.running !== running) return; // aborted meanwhile
-      try {
-        if (error) throw error;
-        closeSync(running.fd);
-        renameSync(running.tempPath, this.path());
-      } catch (error) {
-        this.failBackgroundSave(error as Error);
+      let failure: SaveFailure | undefined = { step: "fsync", error };
+      if (!error) {
+        failure = this.closeAndRename(running.fd, running.tempPath);
+        running.fd = -1; // closed, even when the close failed
+      }
+      if (failure) {
+        this.failBackgroundSave(failure);
         return;
       }
+      this.server.log.notice("DB saved on disk");
       this.server.log.notice("Background saving terminated with success");
       this.finish(true);
     });
   }
 
-  private failBackgroundSave(error: Error): void {
-    this.server.log.warning(`Background saving error: ${error.message}`);
+  /** Logs a failed background save as Redis's child and parent do. */
+  private failBackgroundSave(failure: SaveFailure): void {
+    this.logSaveFailure(
+      this.running!.tempPath,
+      failure.step,
+      failure.error,
+    );
+    this.server.log.warning("Background saving error");
     this.finish(false);
   }
 
@@ -355,23 +500,13 @@ export class Persistence {
     if (running.timer !== undefined) clearTimeout(running.timer);
     this.attachSnapshot(undefined);
     this.lastBgsaveOk = ok;
-    this.lastBgsaveSeconds = Math.round(
-      (Date.now() - running.startedAt) / 1000,
-    );
+    this.lastBgsaveSeconds = secondsSince(running.startedAt);
     if (ok) {
       this.server.dirty -= running.dirtyAtStart;
       this.lastSave = Math.floor(running.startedAt / 1000);
     } else {
-      try {
-        closeSync(running.fd);
-      } catch {
-        // already closed
-      }
-      try {
-        unlinkSync(running.tempPath);
-      } catch {
-        // already gone
-      }
+      if (running.fd !== -1) closeQuietly(running.fd);
+      unlinkQuietly(running.tempPath);
     }
     running.onEnd?.(ok);
   }
@@ -393,20 +528,19 @@ export class Persistence {
       this.startBackgroundSave();
       return;
     }
-    const dirty = this.server.dirty;
-    if (dirty === 0) return;
-    for (const [seconds, changes] of this.savePoints()) {
-      if (
-        dirty >= changes && now - this.lastSave > seconds &&
-        (now - this.lastBgsaveTry > RETRY_DELAY_S || this.lastBgsaveOk)
-      ) {
-        this.server.log.notice(
-          `${changes} changes in ${seconds} seconds. Saving...`,
-        );
-        this.startBackgroundSave();
-        return;
-      }
-    }
+    const point = dueSavePoint(this.savePoints(), {
+      dirty: this.server.dirty,
+      now,
+      lastSave: this.lastSave,
+      lastTry: this.lastBgsaveTry,
+      lastOk: this.lastBgsaveOk,
+    });
+    if (point === undefined) return;
+    const [seconds, changes] = point;
+    this.server.log.notice(
+      `${changes} changes in ${seconds} seconds. Saving...`,
+    );
+    this.startBackgroundSave();
   }
 
   /**
@@ -469,9 +603,10 @@ export class Persistence {
     onExpired?: (db: number, key: string) => void,
   ): LoadResult {
     const log = this.server.log;
+    const checksum = this.server.config.bool("rdbchecksum");
     const result = loadRdb(bytes, dbs, {
       limits: this.limits(),
-      checksum: this.server.config.bool("rdbchecksum"),
+      checksum,
       now: skipExpired ? Date.now() : -Infinity,
       notice: (message) => log.notice(message),
       onExpired,
@@ -494,6 +629,11 @@ export class Persistence {
         } Mb`,
       );
     }
+    if (checksum && savedWithoutChecksum(bytes, result.end)) {
+      log.warning(
+        "RDB file was saved with checksum disabled: no check performed.",
+      );
+    }
     log.notice(
       `Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`,
     );
@@ -502,22 +642,67 @@ export class Persistence {
     return result;
   }
 
-  /** DEBUG RELOAD: saves (unless `save` is false), empties the databases (unless `flush` is false), loads the file. */
-  reload(save: boolean, flush = true): string | null {
-    if (save && !this.saveSync()) return "Error trying to save the DB";
+  /**
+   * DEBUG RELOAD: saves (unless `save` is false), empties the databases
+   * (unless `flush` is false) and loads the file; returns the error reply,
+   * or null. Without `merge`, a key of the file already in memory (only
+   * possible with NOFLUSH) is refused with Redis's log line, leaving the
+   * data as it was (Redis stops the server there); with it, the file's key
+   * replaces the one in memory.
+   */
+  reload(save: boolean, flush: boolean, merge: boolean): string | null {
+    const failed = "ERR Error trying to load the RDB dump, check server logs.";
+    if (save && !this.saveSync()) return "ERR";
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(this.path());
     } catch {
-      return "Error trying to load the RDB dump, check server logs.";
+      return failed; // Redis has emptied the databases by now; redeno keeps them
     }
-    if (flush) { for (const db of this.server.dbs) db.clear(); }
+    const dbs = this.server.dbs;
+    if (flush) { for (const db of dbs) db.clear(); }
+    // Loaded apart first when keys may collide, so a refusal changes nothing.
+    const target = flush || merge ? dbs : dbs.map((db) => new Database(db.id));
     try {
-      this.load(bytes, this.server.dbs);
+      this.load(bytes, target);
     } catch (error) {
       this.server.log.warning(`${(error as Error).message}`);
-      return "Error trying to load the RDB dump, check server logs.";
+      return failed;
     }
+    if (target !== dbs && !this.mergeNew(target)) return failed;
+    this.server.log.warning("DB reloaded by DEBUG RELOAD");
     return null;
+  }
+
+  /**
+   * Moves every key of `loaded` into the server's databases, with its
+   * expiry and access data, unless one is there already: then logs it as
+   * Redis's loader does and moves nothing.
+   */
+  private mergeNew(loaded: Database[]): boolean {
+    const dbs = this.server.dbs;
+    for (const from of loaded) {
+      for (const key of from.keyNames()) {
+        if (dbs[from.id].data.has(key)) {
+          this.server.log.warning(
+            `RDB has duplicated key '${key}' in DB ${from.id}`,
+          );
+          return false;
+        }
+      }
+    }
+    for (const from of loaded) {
+      const to = dbs[from.id];
+      for (const key of from.keyNames()) {
+        to.set(key, from.data.get(key)!);
+        const at = from.getExpire(key);
+        if (at !== -1) to.setExpire(key, at);
+        to.data.setStampAt(
+          to.data.slotOf(key),
+          from.data.stampAt(from.data.slotOf(key)),
+        );
+      }
+    }
+    return true;
   }
 }
