@@ -153,7 +153,9 @@ export class Shutdown {
     const server = this.server;
     const { save, force = false } = flags;
     this.logReplicas();
-    server.persistence.abortBackgroundSave();
+    server.persistence.abortBackgroundSave(
+      "There is a child saving an .rdb. Killing it!",
+    );
     let ok = true;
     if (server.aof.state === "wait_rewrite") {
       if (!force) {

@@ -41,12 +41,19 @@ function flushdb(client: Client, argv: string[]): void {
 
 function flushall(client: Client, argv: string[]): void {
   if (!flushMode(client, argv)) return;
-  for (const db of client.server.dbs) {
-    touchAllWatchedKeysInDb(client.server, db, undefined);
-    client.server.dirty += db.size;
+  const server = client.server;
+  for (const db of server.dbs) {
+    touchAllWatchedKeysInDb(server, db, undefined);
+    server.dirty += db.size;
     db.clear();
   }
-  client.server.dirty++;
+  // A BGSAVE still running would write the old data over the empty dump,
+  // so it stops (Redis kills its child); with save points the empty
+  // dataset is saved at once, as in Redis.
+  const persistence = server.persistence;
+  persistence.abortBackgroundSave("Background saving terminated by signal 10");
+  if (persistence.savePoints().length > 0) persistence.saveSync();
+  server.propagation.force();
   client.out.ok();
 }
 

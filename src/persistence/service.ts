@@ -511,10 +511,13 @@ export class Persistence {
     running.onEnd?.(ok);
   }
 
-  /** Stops a running background save, dropping its file (shutdown, FLUSHALL in Redis). */
-  abortBackgroundSave(): void {
+  /**
+   * Stops a running background save, dropping its file (shutdown, FLUSHALL),
+   * after logging `logLine` when one runs.
+   */
+  abortBackgroundSave(logLine?: string): void {
     if (!this.running) return;
-    this.server.log.warning("There is a child saving an .rdb. Killing it!");
+    if (logLine !== undefined) this.server.log.warning(logLine);
     this.finish(false);
     this.lastBgsaveOk = true; // an aborted save is not a failed one
   }

@@ -534,3 +534,65 @@ Deno.test("after a failed background save a due save point waits CONFIG_BGSAVE_R
     await Promise.all(servers.map((server) => server.stop()));
   }
 });
+
+Deno.test("FLUSHALL counts the keys it removed, saves at once with save points and stops a running BGSAVE, as in redis-server", async () => {
+  const changes = async (c: RespClient) =>
+    (await info(c, "persistence")).get("rdb_changes_since_last_save");
+  const [redis, redeno] = await onBoth(
+    [...DEBUG, "--save", ""],
+    async (server, c, dir) => {
+      const seen: unknown[] = [];
+      await c.call("FLUSHALL");
+      seen.push(await changes(c));
+      await c.call("SET", "a", "1");
+      await c.call("SET", "b", "1");
+      await c.call("FLUSHALL");
+      seen.push(await changes(c));
+      // Half a second of BGSAVE, stopped by FLUSHALL with save points set.
+      await c.call("DEBUG", "POPULATE", "1000");
+      await c.call("CONFIG", "SET", "rdb-key-save-delay", "500");
+      await c.call("CONFIG", "SET", "save", "3600 1");
+      seen.push(await c.call("BGSAVE"));
+      seen.push(await c.call("FLUSHALL"));
+      await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
+      let fields = await info(c, "persistence");
+      for (
+        let i = 0;
+        i < 50 && fields.get("rdb_bgsave_in_progress") !== "0";
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+        fields = await info(c, "persistence");
+      }
+      for (
+        const name of [
+          "rdb_changes_since_last_save",
+          "rdb_bgsave_in_progress",
+          "rdb_last_bgsave_status",
+        ]
+      ) seen.push(fields.get(name));
+      // The dump holds the empty dataset, not the one the BGSAVE was writing.
+      await new Promise((r) => setTimeout(r, 200));
+      seen.push(await c.call("DEBUG", "RELOAD", "NOSAVE"));
+      seen.push(await c.call("DBSIZE"));
+      assert.ok(existsSync(`${dir}/dump.rdb`));
+      seen.push(
+        server.output().includes("Background saving terminated by signal 10"),
+      );
+      return seen;
+    },
+  );
+  assert.deepEqual(redis, [
+    "0",
+    "4",
+    "Background saving started",
+    "OK",
+    "0",
+    "0",
+    "ok",
+    "OK",
+    0,
+    true,
+  ]);
+  assert.deepEqual(redeno, redis);
+});
