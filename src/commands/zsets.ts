@@ -992,7 +992,9 @@ function computeSetOperation(
 ): Map<string, number> {
   const result = new Map<string, number>();
   if (op === "union") {
-    for (const source of sources) {
+    // Smallest first, as Redis sorts them: the order decides what NaN and
+    // -0 aggregate to.
+    for (const source of [...sources].sort((a, b) => a.size - b.size)) {
       for (const { member, score } of source.entries()) {
         const value = weighted(score, source.weight);
         const previous = result.get(member);
