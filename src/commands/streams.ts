@@ -680,62 +680,47 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
       after.push(id.id);
     }
   }
-  // Serve at once what can be served.
-  const served: number[] = [];
-  const starts: StreamId[] = [];
-  const streams: StreamValue[] = [];
+  // Serve at once what can be served, stream by stream: a key named twice
+  // in one group read sees what the first serving left (xreadCommand).
+  const out = client.out;
+  let mark = -1;
+  let served = 0;
   for (let i = 0; i < keys.length; i++) {
     // A second counted lookup, as xreadCommand makes.
     const stream = lookupRead(client, keys[i]) as StreamValue | undefined;
     if (stream === undefined) continue;
-    let gt = after[i];
-    let now = false;
-    if (groupName !== null) {
-      if (!isMaxId(gt)) now = true;
-      else if (stream.length !== 0) {
-        const last = groups[i].lastId;
-        if (compareIds(stream.lastValidId(), last) > 0) {
-          now = true;
-          gt = last;
-        }
-      }
-    } else if (stream.length !== 0) {
-      now = compareIds(stream.lastValidId(), gt) > 0;
+    // A group's history read is served even when it has nothing to show.
+    const history = groupName !== null && !isMaxId(after[i]);
+    const gt = groupName !== null && !history ? groups[i].lastId : after[i];
+    if (
+      !history &&
+      (stream.length === 0 || compareIds(stream.lastValidId(), gt) <= 0)
+    ) continue;
+    if (served++ === 0) mark = out.deferLength();
+    const key = keys[i];
+    if (client.protover === 2) out.array(2);
+    out.bulk(key);
+    if (groupName === null) {
+      replyNewEntries(client, stream, gt, args.count, null);
+      continue;
     }
-    if (now) {
-      served.push(i);
-      starts.push(gt);
-      streams.push(stream);
+    const group = groups[i];
+    const consumer = consumerFor(client, group, args.consumer, key);
+    if (history) {
+      replyHistory(client, stream, gt, args.count, consumer);
+    } else {
+      replyNewEntries(client, stream, gt, args.count, {
+        key,
+        group,
+        consumer,
+        noack: args.noack,
+      });
     }
+    client.server.dirty++;
   }
-  if (served.length !== 0) {
-    const out = client.out;
-    if (client.protover === 2) out.array(served.length);
-    else out.map(served.length);
-    for (let n = 0; n < served.length; n++) {
-      const i = served[n];
-      const key = keys[i];
-      const stream = streams[n];
-      if (client.protover === 2) out.array(2);
-      out.bulk(key);
-      if (groupName === null) {
-        replyNewEntries(client, stream, starts[n], args.count, null);
-        continue;
-      }
-      const group = groups[i];
-      const consumer = consumerFor(client, group, args.consumer, key);
-      if (!isMaxId(after[i])) {
-        replyHistory(client, stream, starts[n], args.count, consumer);
-      } else {
-        replyNewEntries(client, stream, starts[n], args.count, {
-          key,
-          group,
-          consumer,
-          noack: args.noack,
-        });
-      }
-      client.server.dirty++;
-    }
+  if (served !== 0) {
+    if (client.protover === 2) out.setDeferredArray(mark, served);
+    else out.setDeferredMap(mark, served);
     // A group read propagates as the claims and group moves it made.
     if (groupName !== null) client.server.propagation.prevent();
     return;

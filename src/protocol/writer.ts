@@ -222,6 +222,39 @@ export class ReplyWriter {
     this.header(this.protover === 3 ? ">" : "*", n);
   }
 
+  /**
+   * Marks where an aggregate begins whose length is known only after its
+   * elements are written (Redis's addReplyDeferredLen); the mark goes to
+   * {@linkcode setDeferredArray} or {@linkcode setDeferredMap} before the
+   * buffer is taken.
+   */
+  deferLength(): number {
+    return this.len;
+  }
+
+  /** Puts the header of an array of `n` elements at `mark`, before them. */
+  setDeferredArray(mark: number, n: number): void {
+    this.insertHeader(mark, "*", n);
+  }
+
+  /** Puts the header of a map of `n` pairs (RESP2: an array) at `mark`. */
+  setDeferredMap(mark: number, n: number): void {
+    if (this.protover === 3) this.insertHeader(mark, "%", n);
+    else this.insertHeader(mark, "*", n * 2);
+  }
+
+  private insertHeader(mark: number, type: string, n: number): void {
+    if (this.muted) return;
+    const header = `${type}${n}\r\n`;
+    this.grow(header.length);
+    const buf = this.buf;
+    buf.copyWithin(mark + header.length, mark, this.len);
+    for (let i = 0; i < header.length; i++) {
+      buf[mark + i] = header.charCodeAt(i);
+    }
+    this.len += header.length;
+  }
+
   /** Attribute header for `n` pairs; RESP2 has none, so callers skip it there. */
   attribute(n: number): void {
     if (this.muted) return;

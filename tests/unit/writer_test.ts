@@ -15,6 +15,22 @@ const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i))
 
 /** [what, writes, RESP2 bytes, RESP3 bytes] */
 const CASES: [string, (w: ReplyWriter) => void, string, string][] = [
+  [
+    "deferred lengths",
+    (w) => {
+      w.simple("before");
+      const map = w.deferLength();
+      w.bulk("k");
+      const array = w.deferLength();
+      for (let i = 0; i < 12; i++) w.integer(i);
+      w.setDeferredArray(array, 12);
+      w.setDeferredMap(map, 1);
+    },
+    "+before\r\n*2\r\n$1\r\nk\r\n*12\r\n" +
+    Array.from({ length: 12 }, (_, i) => `:${i}\r\n`).join(""),
+    "+before\r\n%1\r\n$1\r\nk\r\n*12\r\n" +
+    Array.from({ length: 12 }, (_, i) => `:${i}\r\n`).join(""),
+  ],
   ["simple", (w) => w.simple("PONG"), "+PONG\r\n", "+PONG\r\n"],
   ["ok", (w) => w.ok(), "+OK\r\n", "+OK\r\n"],
   [
