@@ -9,7 +9,7 @@ import type { Client } from "../client.ts";
 import { READ_BUFFER_SIZE } from "../net/types.ts";
 import { parseInt64 } from "../util/numbers.ts";
 import type { CommandSpec } from "./table.ts";
-import { Errors, isKeyword } from "./util.ts";
+import { cString, Errors, isKeyword } from "./util.ts";
 
 /** Client types as CLIENT LIST TYPE and CLIENT KILL TYPE name them. */
 type ClientType = "normal" | "master" | "replica" | "pubsub";
@@ -139,7 +139,7 @@ function list(client: Client, argv: string[]): void {
   } else if (argv.length === 4 && isKeyword(argv[2], "type")) {
     const type = clientTypeByName(argv[3]);
     if (!type) {
-      client.out.error(`ERR Unknown client type '${argv[3]}'`);
+      client.out.error(`ERR Unknown client type '${cString(argv[3])}'`);
       return;
     }
     clients = [...client.server.clients.values()].filter((c) =>
@@ -196,7 +196,7 @@ function killFilter(client: Client, argv: string[]): KillFilter | undefined {
     } else if (option === "type") {
       filter.type = clientTypeByName(value);
       if (!filter.type) {
-        client.out.error(`ERR Unknown client type '${value}'`);
+        client.out.error(`ERR Unknown client type '${cString(value)}'`);
         return undefined;
       }
     } else if (option === "addr") {

@@ -9,7 +9,7 @@ import { REDIS_VERSION } from "../server.ts";
 import { parseInteger } from "../util/numbers.ts";
 import { setClientName } from "./client.ts";
 import type { CommandSpec } from "./table.ts";
-import { Errors, isKeyword } from "./util.ts";
+import { cString, Errors, isKeyword } from "./util.ts";
 
 const WRONGPASS =
   "WRONGPASS invalid username-password pair or user is disabled.";
@@ -116,7 +116,9 @@ function hello(client: Client, argv: string[]): void {
     } else if (isKeyword(argv[i], "setname") && more >= 1) {
       name = argv[++i];
     } else {
-      client.out.error(`ERR Syntax error in HELLO option '${argv[i]}'`);
+      client.out.error(
+        `ERR Syntax error in HELLO option '${cString(argv[i])}'`,
+      );
       return;
     }
   }

@@ -10,15 +10,10 @@ import type { Client } from "../client.ts";
 import { discardTransaction } from "../multi.ts";
 import type { Server } from "../server.ts";
 import type { CommandSpec } from "./table.ts";
+import { cString } from "./util.ts";
 
 /** How much of the arguments the unknown-command error quotes. */
 const ARGS_PREVIEW_LIMIT = 128;
-
-/** The part of `s` before its first NUL byte: what C's `%s` prints of it. */
-function cString(s: string): string {
-  const nul = s.indexOf("\0");
-  return nul === -1 ? s : s.slice(0, nul);
-}
 
 /** `'a' 'b' ` preview of argv[1..], at most 128 bytes, as Redis quotes it. */
 function argsPreview(argv: string[]): string {

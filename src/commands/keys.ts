@@ -21,6 +21,7 @@ import { deletionOf } from "../propagate.ts";
 import { cursorArg, replyScan, scanOptions } from "./scan.ts";
 import { type CommandSpec, keysAt, type KeySpec } from "./table.ts";
 import {
+  cString,
   Errors,
   isKeyword,
   keyChanged,
@@ -320,7 +321,7 @@ function parseExpireFlags(client: Client, argv: string[]): ExpireFlags | null {
     if (opt === "nx" || opt === "xx" || opt === "gt" || opt === "lt") {
       f[opt] = true;
     } else {
-      client.out.error(`ERR Unsupported option ${argv[j]}`);
+      client.out.error(`ERR Unsupported option ${cString(argv[j])}`);
       return null;
     }
   }

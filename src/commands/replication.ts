@@ -8,6 +8,7 @@
 import type { Client } from "../client.ts";
 import { parseInteger } from "../util/numbers.ts";
 import type { CommandSpec } from "./table.ts";
+import { cString } from "./util.ts";
 
 const NOT_AN_INTEGER = "ERR value is not an integer or out of range";
 
@@ -55,7 +56,9 @@ function replconf(client: Client, argv: string[]): void {
       }
       primary.pendingLink(client).rdbOnly = flag === 1;
     } else {
-      return client.out.error(`ERR Unrecognized REPLCONF option: ${argv[i]}`);
+      return client.out.error(
+        `ERR Unrecognized REPLCONF option: ${cString(argv[i])}`,
+      );
     }
   }
   client.out.ok();

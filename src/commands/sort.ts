@@ -23,6 +23,7 @@ import { SortedSet } from "../store/zset.ts";
 import { parseDouble } from "../util/numbers.ts";
 import { type CommandSpec, type KeyReference, keysAt } from "./table.ts";
 import {
+  cString,
   Errors,
   integerArg,
   isKeyword,
@@ -52,12 +53,6 @@ interface SortOptions {
   dontSort: boolean;
   gets: string[];
   store: string | null;
-}
-
-/** The text C string functions see: everything before the first NUL byte. */
-function cString(s: string): string {
-  const nul = s.indexOf("\0");
-  return nul < 0 ? s : s.slice(0, nul);
 }
 
 /** memcmp order, shorter first on a common prefix. */

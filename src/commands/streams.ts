@@ -43,7 +43,7 @@ import {
 } from "./stream_args.ts";
 import { streamCommandSpecs } from "./stream_specs.ts";
 import type { CommandHandler, CommandSpec } from "./table.ts";
-import { Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
+import { cString, Errors, isKeyword, lookupRead, lookupWrite } from "./util.ts";
 
 /** What XREAD BLOCK serves at most per stream when no COUNT is given. */
 const BLOCKED_DEFAULT_COUNT = 1000;
@@ -651,7 +651,9 @@ function xreadGeneric(client: Client, argv: string[], xreadgroup: boolean) {
       const group = stream?.groups.get(groupName);
       if (group === undefined) {
         client.out.error(
-          `NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`,
+          `NOGROUP No such key '${cString(key)}' or consumer group '${
+            cString(groupName)
+          }' in XREADGROUP with GROUP option`,
         );
         return;
       }
@@ -813,7 +815,11 @@ function xack(client: Client, argv: string[]): void {
 }
 
 function noGroupError(client: Client, key: string, group: string): void {
-  client.out.error(`NOGROUP No such key '${key}' or consumer group '${group}'`);
+  client.out.error(
+    `NOGROUP No such key '${cString(key)}' or consumer group '${
+      cString(group)
+    }'`,
+  );
 }
 
 function xpending(client: Client, argv: string[]): void {
@@ -977,7 +983,7 @@ function xclaim(client: Client, argv: string[]): void {
       if (id === null) return;
       lastId = id;
     } else {
-      client.out.error(`ERR Unrecognized XCLAIM option '${opt}'`);
+      client.out.error(`ERR Unrecognized XCLAIM option '${cString(opt)}'`);
       return;
     }
   }
@@ -1150,7 +1156,9 @@ function xgroupTarget(
   const group = stream?.groups.get(argv[3]);
   if (needGroup && group === undefined) {
     client.out.error(
-      `NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`,
+      `NOGROUP No such consumer group '${cString(argv[3])}' for key name '${
+        cString(argv[2])
+      }'`,
     );
     return null;
   }
@@ -1436,7 +1444,9 @@ function xinfoConsumers(client: Client, argv: string[]): void {
   const group = stream.groups.get(argv[3]);
   if (group === undefined) {
     client.out.error(
-      `NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`,
+      `NOGROUP No such consumer group '${cString(argv[3])}' for key name '${
+        cString(argv[2])
+      }'`,
     );
     return;
   }

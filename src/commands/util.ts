@@ -107,6 +107,12 @@ export function replyStringValue(client: Client, value: StringValue): void {
   else client.out.bulkBytes(value.view());
 }
 
+/** The part of `s` before its first NUL byte: what C's `%s` prints of it. */
+export function cString(s: string): string {
+  const nul = s.indexOf("\0");
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
 /** Case-insensitive comparison of an argument with an ASCII keyword. */
 export function isKeyword(arg: string, keyword: string): boolean {
   return arg.length === keyword.length && arg.toLowerCase() === keyword;
