@@ -1218,18 +1218,9 @@ function xgroupCreate(client: Client, argv: string[]): void {
 }
 
 function xgroupSetid(client: Client, argv: string[]): void {
-  const target = xgroupTarget(client, argv, true, false);
-  if (target === null) return;
-  const stream = target.stream!, group = target.group!;
+  // Options are parsed before the key and group are looked at, as in Redis.
   if (argv.length !== 5 && argv.length !== 7) {
     return subcommandError(client, argv);
-  }
-  let id: StreamId;
-  if (argv[4] === "$") id = stream.lastId;
-  else {
-    const parsed = parseStreamId(client, argv[4], "min", false);
-    if (parsed === null) return;
-    id = parsed.id;
   }
   let entriesRead = INVALID_ENTRIES_READ;
   if (argv.length === 7) {
@@ -1239,6 +1230,16 @@ function xgroupSetid(client: Client, argv: string[]): void {
     const n = entriesReadArg(client, argv[6]);
     if (n === null) return;
     entriesRead = n;
+  }
+  const target = xgroupTarget(client, argv, true, false);
+  if (target === null) return;
+  const stream = target.stream!, group = target.group!;
+  let id: StreamId;
+  if (argv[4] === "$") id = stream.lastId;
+  else {
+    const parsed = parseStreamId(client, argv[4], "min", false);
+    if (parsed === null) return;
+    id = parsed.id;
   }
   group.lastId = id;
   group.entriesRead = entriesRead;
