@@ -11,7 +11,7 @@
  * As a program it fuzzes until a mismatch and prints a script reproducing
  * it (save it under tests/compat/scripts/ once fixed):
  * `deno run -A tests/compat/fuzz.ts [--seed N] [--rounds R] [--commands C]
- * [--group strings|lists|hashes|sets|zsets|zsets_big|streams]`
+ * [--group strings|lists|hashes|sets|zsets|zsets_big|streams|geo]`
  * @module
  */
 
@@ -649,6 +649,82 @@ const generic: Gen[] = [
   (r) => plain(["HSET", `h_${r.pick(MEMBERS)}`, "f", r.pick(VALUES)]),
 ];
 
+const LONGITUDES = [
+  "13.361389",
+  "15.087269",
+  "-122.27652",
+  "0",
+  "180",
+  "181",
+  "x",
+];
+const LATITUDES = [
+  "38.115556",
+  "37.502669",
+  "37.805186",
+  "0",
+  "85.05112878",
+  "86",
+];
+
+const geo: Gen[] = [
+  (r) =>
+    plain([
+      "GEOADD",
+      key(r),
+      ...r.pick([[], ["NX"], ["XX"], ["CH"], ["XX", "NX"]]),
+      ...r.many(r.int(1, 2) * 3, () => "").map((_, i) =>
+        i % 3 === 0
+          ? r.pick(LONGITUDES)
+          : i % 3 === 1
+          ? r.pick(LATITUDES)
+          : r.pick(MEMBERS)
+      ),
+    ]),
+  (r) =>
+    plain([
+      "GEODIST",
+      key(r),
+      r.pick(MEMBERS),
+      r.pick(MEMBERS),
+      ...r.pick([[], ["km"], ["mi"], ["ft"], ["x"]]),
+    ]),
+  (r) => plain(["GEOPOS", key(r), ...members(r).slice(0, 3)]),
+  (r) => plain(["GEOHASH", key(r), ...members(r).slice(0, 3)]),
+  (r) =>
+    plain([
+      r.pick(["GEOSEARCH", "GEOSEARCHSTORE"]),
+      ...(r.chance(0.5) ? [key(r), key(r)] : [key(r)]),
+      ...r.pick([["FROMMEMBER", r.pick(MEMBERS)], [
+        "FROMLONLAT",
+        r.pick(LONGITUDES),
+        r.pick(LATITUDES),
+      ]]),
+      ...r.pick([["BYRADIUS", r.pick(["100", "500", "0", "-1"]), "km"], [
+        "BYBOX",
+        "400",
+        "400",
+        "km",
+      ]]),
+      ...r.pick([["ASC"], ["DESC"]]),
+      ...r.pick([[], ["COUNT", "2"], ["COUNT", "1", "ANY"]]),
+      ...r.pick([[], ["WITHDIST"], ["WITHCOORD", "WITHHASH"], ["STOREDIST"]]),
+    ]),
+  (r) =>
+    plain([
+      "GEORADIUS",
+      key(r),
+      r.pick(LONGITUDES),
+      r.pick(LATITUDES),
+      r.pick(["200", "1000"]),
+      "km",
+      ...r.pick([["ASC"], ["DESC", "COUNT", "2"], ["WITHDIST", "ASC"]]),
+    ]),
+  (r) => plain(["PFADD", key(r), ...members(r)]),
+  (r) => plain(["PFCOUNT", ...keys(r)]),
+  (r) => plain(["PFMERGE", key(r), ...keys(r)]),
+];
+
 /** SORT with BY and GET patterns (it turns a sorted set into a skiplist). */
 const sorts: Gen[] = [
   // Numeric BY weights break ties by the elements; ALPHA BY ties and
@@ -712,11 +788,13 @@ export const GROUPS: Record<string, Gen[]> = {
   sets,
   zsets: [...zsets, ...zsetLex],
   streams,
+  geo,
   zsets_big: [...zsets, ...zsetGrowth, ...zsetGrowth],
 };
 
 /** What a script of every group draws from (no lex ranges over big sets). */
-const MIXED = [strings, lists, hashes, sets, zsets, zsetGrowth, streams].flat();
+const MIXED = [strings, lists, hashes, sets, zsets, zsetGrowth, streams, geo]
+  .flat();
 
 /**
  * Now and then a command comes out of shape: a word dropped or added (for
