@@ -95,15 +95,6 @@ function secondsSince(start: number): number {
 }
 
 /**
- * True when the RDB image `bytes`, whose checksum ends at `end`, was
- * written with `rdbchecksum no`: version 5 or later with a zero checksum.
- */
-function savedWithoutChecksum(bytes: Uint8Array, end: number): boolean {
-  const version = Number(String.fromCharCode(...bytes.subarray(5, 9)));
-  return version >= 5 && bytes.subarray(end - 8, end).every((b) => b === 0);
-}
-
-/**
  * The save point that starts a background save now, as serverCron picks
  * it: enough changes, more seconds than the point's since the last
  * successful save, and, after a failed one, more than
@@ -597,7 +588,8 @@ export class Persistence {
 
   /**
    * {@linkcode load}, returning everything loading found (an AOF needs the
-   * end offset); `onExpired` hears of each key skipped as expired.
+   * end offset); `onExpired` hears of each key skipped as expired. The log
+   * lines are rdb_file.ts's, written as the file is read.
    */
   loadImage(
     bytes: Uint8Array,
@@ -605,41 +597,13 @@ export class Persistence {
     skipExpired = true,
     onExpired?: (db: number, key: string) => void,
   ): LoadResult {
-    const log = this.server.log;
-    const checksum = this.server.config.bool("rdbchecksum");
     const result = loadRdb(bytes, dbs, {
       limits: this.limits(),
-      checksum,
+      checksum: this.server.config.bool("rdbchecksum"),
       now: skipExpired ? Date.now() : -Infinity,
-      notice: (message) => log.notice(message),
+      log: this.server.log,
       onExpired,
     });
-    const version = result.aux.get("redis-ver");
-    if (version !== undefined) {
-      log.notice(`Loading RDB produced by version ${version}`);
-    }
-    const ctime = result.aux.get("ctime");
-    if (ctime !== undefined) {
-      log.notice(
-        `RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`,
-      );
-    }
-    const usedMem = result.aux.get("used-mem");
-    if (usedMem !== undefined) {
-      log.notice(
-        `RDB memory usage when created ${
-          (Number(usedMem) / 1024 / 1024).toFixed(2)
-        } Mb`,
-      );
-    }
-    if (checksum && savedWithoutChecksum(bytes, result.end)) {
-      log.warning(
-        "RDB file was saved with checksum disabled: no check performed.",
-      );
-    }
-    log.notice(
-      `Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`,
-    );
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
     return result;
