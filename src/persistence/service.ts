@@ -39,8 +39,10 @@ import { deletionOf } from "../propagate.ts";
 
 /** Wait after a failed background save before save points try again (CONFIG_BGSAVE_RETRY_DELAY). */
 const RETRY_DELAY_S = 5;
-/** Time a BGSAVE slice may take before clients get their turn. */
+/** Time a snapshot slice may take before clients get their turn. */
 const SLICE_MS = 5;
+/** RDB bytes a snapshot slice may buffer before they are handed on. */
+const SLICE_BYTES = 1 << 18;
 /**
  * The stdio buffer Redis's rdbSave writes through: a file that fits in it
  * first reaches the disk at the final fflush, a larger one while rdbSaveRio
@@ -116,6 +118,14 @@ export function dueSavePoint(
     dirty >= changes && now - lastSave > seconds &&
     (now - lastTry > RETRY_DELAY_S || lastOk)
   );
+}
+
+/** What one slice of a background snapshot did. */
+export interface SliceOutcome {
+  /** Every key is written. */
+  done: boolean;
+  /** The wait (ms) `rdb-key-save-delay` asks for before the next step. */
+  waitMs: number;
 }
 
 /** A background save in progress. */
@@ -420,38 +430,47 @@ export class Persistence {
   }
 
   /**
-   * Writes the next keys. `rdb-key-save-delay` (microseconds per key, a
-   * testing knob in Redis, whose child sleeps after each key) makes each
-   * slice one scan step and waits that long per key written before the
-   * next, so a save stays in progress long enough to be watched while
-   * clients keep being served.
+   * Writes the next slice of `snapshot`, as every background writer paces
+   * one (BGSAVE, an AOF rewrite, a diskless full sync): until SLICE_MS have
+   * passed or SLICE_BYTES wait in the writer, then clients get their turn.
+   * `rdb-key-save-delay` (microseconds per key, a testing knob Redis's child
+   * obeys by sleeping after each key it writes) makes the slice one scan
+   * step and asks for a wait that long per key written before the next one,
+   * so a save stays in progress long enough to be watched while clients
+   * keep being served.
    */
+  writeSlice(snapshot: Snapshot): SliceOutcome {
+    const keyDelayUs = this.server.config.number("rdb-key-save-delay");
+    const before = snapshot.keysWritten;
+    const done = snapshot.step(
+      keyDelayUs > 0 ? 0 : performance.now() + SLICE_MS,
+      SLICE_BYTES,
+    );
+    const waitMs = keyDelayUs > 0
+      ? (snapshot.keysWritten - before) * keyDelayUs / 1000
+      : 0;
+    return { done, waitMs };
+  }
+
+  /** Writes the next keys of the running BGSAVE (see {@linkcode writeSlice}). */
   private slice(): void {
     const running = this.running;
     if (!running) return;
-    const keyDelayUs = this.server.config.number("rdb-key-save-delay");
-    const before = running.snapshot.keysWritten;
-    let done = false;
+    let outcome: SliceOutcome | undefined;
     try {
-      done = running.snapshot.step(
-        keyDelayUs > 0 ? 0 : performance.now() + SLICE_MS,
-        1 << 18,
-      );
-      if (done) running.writer.end();
+      outcome = this.writeSlice(running.snapshot);
+      if (outcome.done) running.writer.end();
       else running.writer.flush();
     } catch (error) {
-      const whole = done ? running.bytesWritten : Infinity;
+      const whole = outcome?.done ? running.bytesWritten : Infinity;
       this.failBackgroundSave({ step: failedWriteStep(whole), error });
       return;
     }
-    const waitMs = keyDelayUs > 0
-      ? (running.snapshot.keysWritten - before) * keyDelayUs / 1000
-      : 0;
-    if (!done) {
-      this.scheduleSlice(waitMs);
+    if (!outcome.done) {
+      this.scheduleSlice(outcome.waitMs);
       return;
     }
-    running.timer = setTimeout(() => this.complete(running), waitMs);
+    running.timer = setTimeout(() => this.complete(running), outcome.waitMs);
   }
 
   /** Syncs the written file (off the event loop: clients are served meanwhile), then renames it. */

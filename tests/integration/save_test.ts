@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { Crc64 } from "../../src/persistence/crc64.ts";
 import { RespError } from "../../src/protocol/decoder.ts";
-import { info } from "../helpers/replication.ts";
+import { caughtUp, info, waitFor } from "../helpers/replication.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
 import {
   type RunningServer,
@@ -605,3 +605,142 @@ Deno.test("FLUSHALL counts the keys it removed, saves at once with save points a
   ]);
   assert.deepEqual(redeno, redis);
 });
+
+/** Keys of the delayed snapshots below: at 500 µs a key, about half a second. */
+const DELAYED_KEYS = 1000;
+const KEY_DELAY_US = 500;
+/** Below what DELAYED_KEYS keys at KEY_DELAY_US take, well above a snapshot without the delay. */
+const DELAYED_MS = 400;
+
+/** Polls INFO `section` until field `name` is `value`; returns when it was seen (Date.now()). */
+async function untilField(
+  c: RespClient,
+  section: string,
+  name: string,
+  value: string,
+): Promise<number> {
+  await waitFor(
+    `${name}:${value}`,
+    async () => (await info(c, section)).get(name) === value,
+  );
+  return Date.now();
+}
+
+for (const preamble of ["yes", "no"]) {
+  Deno.test(`rdb-key-save-delay keeps a BGREWRITEAOF (aof-use-rdb-preamble ${preamble}) running while clients are served, as in redis-server`, async () => {
+    const [redis, redeno] = await onBoth(
+      [...DEBUG, "--appendonly", "yes", "--aof-use-rdb-preamble", preamble],
+      async (_server, c) => {
+        await c.call("DEBUG", "POPULATE", String(DELAYED_KEYS));
+        await c.call("CONFIG", "SET", "rdb-key-save-delay", KEY_DELAY_US);
+        const started = Date.now();
+        const seen: unknown[] = [await c.call("BGREWRITEAOF")];
+        seen.push(
+          (await info(c, "persistence")).get("aof_rewrite_in_progress"),
+        );
+        // Answered while the rewrite still runs.
+        seen.push(await c.call("PING"));
+        await c.call("SET", "written-during", "1");
+        seen.push(
+          (await info(c, "persistence")).get("aof_rewrite_in_progress"),
+        );
+        const ended = await untilField(
+          c,
+          "persistence",
+          "aof_rewrite_in_progress",
+          "0",
+        );
+        assert.ok(ended - started >= DELAYED_MS, `${ended - started} ms`);
+        await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        const fields = await info(c, "persistence");
+        seen.push(fields.get("aof_last_bgrewrite_status"));
+        // The rewritten base and the incr file written meanwhile load back.
+        seen.push(await c.call("DEBUG", "LOADAOF"));
+        seen.push(
+          await c.call("DBSIZE"),
+          await c.call("GET", "written-during"),
+        );
+        return seen;
+      },
+    );
+    assert.deepEqual(redis, [
+      "Background append only file rewriting started",
+      "1",
+      "PONG",
+      "1",
+      "ok",
+      "OK",
+      DELAYED_KEYS + 1,
+      "1",
+    ]);
+    assert.deepEqual(redeno, redis);
+  });
+}
+
+for (const diskless of ["yes", "no"]) {
+  Deno.test(`rdb-key-save-delay keeps a full sync (repl-diskless-sync ${diskless}) running while clients are served, as in redis-server`, async () => {
+    const [redis, redeno] = await onBoth(
+      [
+        ...DEBUG,
+        "--repl-diskless-sync",
+        diskless,
+        "--repl-diskless-sync-delay",
+        "0",
+      ],
+      async (server, c) => {
+        await c.call("DEBUG", "POPULATE", String(DELAYED_KEYS));
+        await c.call("CONFIG", "SET", "rdb-key-save-delay", KEY_DELAY_US);
+        const replica = await startRedis([
+          "--replicaof",
+          "127.0.0.1",
+          String(server.port),
+        ]);
+        const r = await replica.connect();
+        try {
+          const state = async () =>
+            /state=(\w+)/.exec(
+              (await info(c, "replication")).get("slave0") ?? "",
+            )?.[1];
+          await waitFor(
+            "the sync to start",
+            async () => await state() === "wait_bgsave",
+          );
+          const started = Date.now();
+          const seen: unknown[] = [
+            (await info(c, "persistence")).get("rdb_bgsave_in_progress"),
+            await c.call("PING"),
+            await c.call("SET", "written-during", "1"),
+            // Still making the RDB after the PING was answered.
+            await state(),
+          ];
+          const ended = await untilField(
+            r,
+            "replication",
+            "master_link_status",
+            "up",
+          );
+          assert.ok(ended - started >= DELAYED_MS, `${ended - started} ms`);
+          await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
+          await caughtUp(c, r);
+          seen.push(
+            await r.call("DBSIZE"),
+            await r.call("GET", "written-during"),
+          );
+          return seen;
+        } finally {
+          r.close();
+          await replica.stop();
+        }
+      },
+    );
+    assert.deepEqual(redis, [
+      "1",
+      "PONG",
+      "OK",
+      "wait_bgsave",
+      DELAYED_KEYS + 1,
+      "1",
+    ]);
+    assert.deepEqual(redeno, redis);
+  });
+}
