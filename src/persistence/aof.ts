@@ -42,6 +42,7 @@ import {
   parseManifest,
 } from "./aof_manifest.ts";
 import { RdbFileWriter } from "./rdb_file.ts";
+import type { SliceOutcome } from "./service.ts";
 import { Snapshot, type SnapshotWriter } from "./snapshot.ts";
 
 /** Consecutive failures after which automatic rewrites back off (AOF_REWRITE_LIMITE_THRESHOLD). */
@@ -928,7 +929,7 @@ export class AppendOnlyFile implements PropagationTarget {
   private slice(): void {
     const rewrite = this.rewrite;
     if (!rewrite) return;
-    let outcome;
+    let outcome: SliceOutcome;
     try {
       outcome = this.server.persistence.writeSlice(rewrite.snapshot);
       rewrite.writer.flush();

@@ -155,6 +155,16 @@ function withLoggedAux(file: RdbFileBuilder): RdbFileBuilder {
     .aux("unknown-field", "x");
 }
 
+/** The lines both servers log for {@linkcode withLoggedAux}'s fields (at debug level). */
+const LOGGED_AUX_LINES = [
+  "* Loading RDB produced by version 6.2.6",
+  "* RDB age 0 seconds",
+  "* RDB memory usage when created 1.18 Mb",
+  "* RDB has an AOF tail",
+  "* RDB '%note': made by hand",
+  ". Unrecognized RDB AUX field: 'unknown-field'",
+];
+
 /** What {@linkcode assertBothLoad} checks besides the data. */
 interface LoadChecks {
   /** Run redis-check-rdb first (default true). */
@@ -804,12 +814,7 @@ Deno.test("values that are empty once read are skipped with Redis's log lines (t
     logs: (redis, redeno) => {
       const expected = loadingLines(redis);
       assert.deepEqual(expected, [
-        "* Loading RDB produced by version 6.2.6",
-        "* RDB age 0 seconds",
-        "* RDB memory usage when created 1.18 Mb",
-        "* RDB has an AOF tail",
-        "* RDB '%note': made by hand",
-        ". Unrecognized RDB AUX field: 'unknown-field'",
+        ...LOGGED_AUX_LINES,
         ...empty.slice(0, 10).map(([key]) =>
           `# rdbLoadObject skipping empty key: ${key}`
         ),
@@ -843,14 +848,6 @@ Deno.test("aux fields are logged as they are read, so a file that fails later sh
       "Unexpected EOF reading RDB file",
     ],
   ];
-  const auxLines = [
-    "* Loading RDB produced by version 6.2.6",
-    "* RDB age 0 seconds",
-    "* RDB memory usage when created 1.18 Mb",
-    "* RDB has an AOF tail",
-    "* RDB '%note': made by hand",
-    ". Unrecognized RDB AUX field: 'unknown-field'",
-  ];
   for (const [what, file, reason] of cases) {
     const logs = [];
     for (const start of [startRedis, startRedeno]) {
@@ -861,7 +858,11 @@ Deno.test("aux fields are logged as they are read, so a file that fails later sh
       logs.push(loadingLines(log));
     }
     const [redis, redeno] = logs;
-    assert.deepEqual(redis.slice(0, auxLines.length), auxLines, what);
+    assert.deepEqual(
+      redis.slice(0, LOGGED_AUX_LINES.length),
+      LOGGED_AUX_LINES,
+      what,
+    );
     assert.deepEqual(redeno, redis, what);
   }
   // The same aux fields on a good file: their lines, then the end.
@@ -869,7 +870,7 @@ Deno.test("aux fields are logged as they are read, so a file that fails later sh
     args: ["--loglevel", "debug"],
     logs: (redis, redeno) => {
       assert.deepEqual(loadingLines(redis), [
-        ...auxLines,
+        ...LOGGED_AUX_LINES,
         "* Done loading RDB, keys loaded: 1, keys expired: 0.",
       ]);
       assert.deepEqual(loadingLines(redeno), loadingLines(redis));

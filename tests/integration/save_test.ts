@@ -612,18 +612,25 @@ const KEY_DELAY_US = 500;
 /** Below what DELAYED_KEYS keys at KEY_DELAY_US take, well above a snapshot without the delay. */
 const DELAYED_MS = 400;
 
-/** Polls INFO `section` until field `name` is `value`; returns when it was seen (Date.now()). */
-async function untilField(
-  c: RespClient,
+/**
+ * Polls INFO `section` of `watched` until field `name` is `value`, asserts
+ * that this came DELAYED_MS or more after `started` (Date.now()), then turns
+ * the delay off on `c`.
+ */
+async function endsDelayed(
+  watched: RespClient,
   section: string,
-  name: string,
-  value: string,
-): Promise<number> {
+  [name, value]: [string, string],
+  started: number,
+  c: RespClient,
+): Promise<void> {
   await waitFor(
     `${name}:${value}`,
-    async () => (await info(c, section)).get(name) === value,
+    async () => (await info(watched, section)).get(name) === value,
   );
-  return Date.now();
+  const took = Date.now() - started;
+  assert.ok(took >= DELAYED_MS, `${took} ms`);
+  await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
 }
 
 for (const preamble of ["yes", "no"]) {
@@ -644,14 +651,13 @@ for (const preamble of ["yes", "no"]) {
         seen.push(
           (await info(c, "persistence")).get("aof_rewrite_in_progress"),
         );
-        const ended = await untilField(
+        await endsDelayed(
           c,
           "persistence",
-          "aof_rewrite_in_progress",
-          "0",
+          ["aof_rewrite_in_progress", "0"],
+          started,
+          c,
         );
-        assert.ok(ended - started >= DELAYED_MS, `${ended - started} ms`);
-        await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
         const fields = await info(c, "persistence");
         seen.push(fields.get("aof_last_bgrewrite_status"));
         // The rewritten base and the incr file written meanwhile load back.
@@ -713,14 +719,13 @@ for (const diskless of ["yes", "no"]) {
             // Still making the RDB after the PING was answered.
             await state(),
           ];
-          const ended = await untilField(
+          await endsDelayed(
             r,
             "replication",
-            "master_link_status",
-            "up",
+            ["master_link_status", "up"],
+            started,
+            c,
           );
-          assert.ok(ended - started >= DELAYED_MS, `${ended - started} ms`);
-          await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
           await caughtUp(c, r);
           seen.push(
             await r.call("DBSIZE"),
