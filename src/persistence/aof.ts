@@ -42,10 +42,8 @@ import {
   parseManifest,
 } from "./aof_manifest.ts";
 import { RdbFileWriter } from "./rdb_file.ts";
+import type { SliceOutcome } from "./service.ts";
 import { Snapshot, type SnapshotWriter } from "./snapshot.ts";
-
-/** Time a rewrite slice may take before clients get their turn. */
-const SLICE_MS = 5;
 
 /** Consecutive failures after which automatic rewrites back off (AOF_REWRITE_LIMITE_THRESHOLD). */
 const REWRITE_LIMIT_THRESHOLD = 3;
@@ -923,18 +921,19 @@ export class AppendOnlyFile implements PropagationTarget {
     return true;
   }
 
-  private scheduleSlice(): void {
-    this.rewrite!.timer = setTimeout(() => this.slice(), 0);
+  private scheduleSlice(delayMs = 0): void {
+    this.rewrite!.timer = setTimeout(() => this.slice(), delayMs);
   }
 
+  /** Writes the next keys of the base, paced as a BGSAVE is (Persistence.writeSlice). */
   private slice(): void {
     const rewrite = this.rewrite;
     if (!rewrite) return;
-    let done: boolean;
+    let outcome: SliceOutcome;
     try {
-      done = rewrite.snapshot.step(performance.now() + SLICE_MS, 1 << 18);
+      outcome = this.server.persistence.writeSlice(rewrite.snapshot);
       rewrite.writer.flush();
-      if (done) rewrite.writer.end();
+      if (outcome.done) rewrite.writer.end();
     } catch (error) {
       this.log(
         "warning",
@@ -943,11 +942,16 @@ export class AppendOnlyFile implements PropagationTarget {
       this.rewriteFailed();
       return;
     }
-    if (!done) {
-      this.scheduleSlice();
+    if (!outcome.done) {
+      this.scheduleSlice(outcome.waitMs);
       return;
     }
-    // The sync runs off the event loop: clients are served meanwhile.
+    rewrite.timer = setTimeout(() => this.syncBase(rewrite), outcome.waitMs);
+  }
+
+  /** Syncs the written base off the event loop (clients are served meanwhile), then closes it. */
+  private syncBase(rewrite: RunningRewrite): void {
+    rewrite.timer = undefined;
     fsync(rewrite.fd, (error) => {
       if (this.rewrite !== rewrite) return; // killed meanwhile
       try {

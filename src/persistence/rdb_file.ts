@@ -12,6 +12,7 @@ import {
   type RedisValue,
   tracksFrequency,
 } from "../store/keyspace.ts";
+import type { ServerLog } from "../log.ts";
 import { Crc64 } from "./crc64.ts";
 import {
   decodeValue,
@@ -233,11 +234,19 @@ export function concat(chunks: Uint8Array[]): Uint8Array {
 export interface LoadResult {
   keysLoaded: number;
   keysExpired: number;
+  /** Keys whose value was empty once read, dropped as Redis drops them. */
+  emptyKeysSkipped: number;
   /** Aux fields, by name. */
   aux: Map<string, string>;
   /** Offset just past the file (past the checksum): an AOF's tail starts there. */
   end: number;
 }
+
+/** The log levels loading writes at. */
+export type LoadLog = Pick<ServerLog, "debug" | "notice" | "warning">;
+
+/** Empty keys named in the log, at most (rdbLoadRio names the first ten). */
+const EMPTY_KEYS_NAMED = 10;
 
 /** How a file is loaded. */
 export interface LoadOptions {
@@ -246,16 +255,19 @@ export interface LoadOptions {
   checksum: boolean;
   /** Keys whose expiry is before this (Unix ms) are skipped, as a primary does. */
   now: number;
-  /** Redis's notices while loading (function libraries skipped, empty keys). */
-  notice: (message: string) => void;
+  /** Where the lines rdbLoadRio logs go, at its levels. */
+  log: LoadLog;
   /** Told of each key skipped as expired (a primary feeds its DEL to replicas). */
   onExpired?: (db: number, key: string) => void;
 }
 
 /**
  * Loads an RDB file into `dbs` (which the caller has emptied, or not for a
- * merge: an existing key is replaced). Throws {@linkcode RdbError} on a
- * malformed, truncated or unsupported file; keys read before the error stay.
+ * merge: an existing key is replaced), logging as rdbLoadRio does: aux
+ * fields as they are read (so they show before a later error), empty keys
+ * skipped, and the closing "Done loading RDB" line. Throws
+ * {@linkcode RdbError} on a malformed, truncated or unsupported file; keys
+ * read before the error stay.
  */
 export function loadRdb(
   bytes: Uint8Array,
@@ -275,6 +287,7 @@ export function loadRdb(
   const result: LoadResult = {
     keysLoaded: 0,
     keysExpired: 0,
+    emptyKeysSkipped: 0,
     aux: new Map(),
     end: 0,
   };
@@ -320,13 +333,12 @@ export function loadRdb(
       const name = dec.string();
       const value = dec.string();
       result.aux.set(name, value);
-      // Fields named %... are information for the log (rdbLoadRio).
-      if (name.startsWith("%")) options.notice(`RDB '${name}': ${value}`);
+      logAuxField(name, value, options.log);
       continue;
     }
     if (type === Opcode.function2 || type === Opcode.functionPreGa) {
       const name = readFunctionLibrary(dec, type);
-      options.notice(
+      options.log.notice(
         `Skipping function library '${name}' in the RDB file: redeno has no scripting yet, so its functions are not loaded`,
       );
       continue;
@@ -347,7 +359,9 @@ export function loadRdb(
     const [keyIdle, keyFreq] = [idle, freq];
     idle = freq = -1;
     if (value === null) {
-      options.notice(`rdbLoadObject skipping empty key: ${key}`);
+      if (result.emptyKeysSkipped++ < EMPTY_KEYS_NAMED) {
+        options.log.warning(`rdbLoadObject skipping empty key: ${key}`);
+      }
       continue;
     }
     if (at !== -1 && at < options.now) {
@@ -371,19 +385,87 @@ export function loadRdb(
     }
     const stored = new DataView(bytes.buffer, bytes.byteOffset + end)
       .getBigUint64(0, true);
-    if (options.checksum && stored !== 0n) {
+    if (options.checksum && stored === 0n) {
+      options.log.warning(
+        "RDB file was saved with checksum disabled: no check performed.",
+      );
+    } else if (options.checksum) {
       const crc = new Crc64();
       crc.update(bytes.subarray(0, end));
-      if (crc.value() !== stored) {
+      const computed = crc.value();
+      if (computed !== stored) {
         throw new RdbError(
-          `Wrong RDB checksum expected: (${hex(stored)}) got (${
-            hex(crc.value())
+          `Wrong RDB checksum expected: (${computed.toString(16)}) but got (${
+            stored.toString(16)
           }). Aborting now.`,
         );
       }
     }
   }
+  logLoaded(result, options.log);
   return result;
+}
+
+/** The closing line: a warning that names the count when empty keys were skipped. */
+function logLoaded(result: LoadResult, log: LoadLog): void {
+  const counts =
+    `keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}`;
+  if (result.emptyKeysSkipped === 0) {
+    log.notice(`Done loading RDB, ${counts}.`);
+    return;
+  }
+  log.warning(
+    `Done loading RDB, ${counts}, empty keys skipped: ${result.emptyKeysSkipped}.`,
+  );
+}
+
+/** The leading integer of `text` as strtol reads it (0 when there is none). */
+function leadingInteger(text: string): number {
+  return Number.parseInt(text, 10) || 0;
+}
+
+/**
+ * Logs what an aux field tells, as rdbLoadRio does while reading it: names
+ * starting with `%` are information for the log, the known ones have their
+ * own lines or none, others are noted at debug level. Names are compared
+ * without case, as Redis compares them.
+ */
+function logAuxField(name: string, value: string, log: LoadLog): void {
+  if (name.startsWith("%")) {
+    log.notice(`RDB '${name}': ${value}`);
+    return;
+  }
+  switch (name.toLowerCase()) {
+    case "redis-ver":
+      log.notice(`Loading RDB produced by version ${value}`);
+      return;
+    case "ctime": {
+      const age = Math.floor(Date.now() / 1000) - leadingInteger(value);
+      log.notice(`RDB age ${Math.max(age, 0)} seconds`);
+      return;
+    }
+    case "used-mem":
+      log.notice(
+        `RDB memory usage when created ${
+          (leadingInteger(value) / 1024 / 1024).toFixed(2)
+        } Mb`,
+      );
+      return;
+    case "aof-preamble":
+      if (leadingInteger(value) !== 0) log.notice("RDB has an AOF tail");
+      return;
+    case "aof-base":
+      if (leadingInteger(value) !== 0) log.notice("RDB is base AOF");
+      return;
+    case "repl-stream-db":
+    case "repl-id":
+    case "repl-offset":
+    case "lua":
+    case "redis-bits":
+      return;
+    default:
+      log.debug(`Unrecognized RDB AUX field: '${name}'`);
+  }
 }
 
 /**
@@ -403,8 +485,4 @@ function readFunctionLibrary(dec: RdbDecoder, type: number): string {
   const code = dec.string();
   const firstLine = code.startsWith("#!") ? code.split("\n", 1)[0] : "";
   return /\sname=(\S+)/.exec(firstLine)?.[1] ?? "(unnamed)";
-}
-
-function hex(n: bigint): string {
-  return n.toString(16).padStart(16, "0");
 }

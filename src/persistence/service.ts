@@ -39,8 +39,10 @@ import { deletionOf } from "../propagate.ts";
 
 /** Wait after a failed background save before save points try again (CONFIG_BGSAVE_RETRY_DELAY). */
 const RETRY_DELAY_S = 5;
-/** Time a BGSAVE slice may take before clients get their turn. */
+/** Time a snapshot slice may take before clients get their turn. */
 const SLICE_MS = 5;
+/** RDB bytes a snapshot slice may buffer before they are handed on. */
+const SLICE_BYTES = 1 << 18;
 /**
  * The stdio buffer Redis's rdbSave writes through: a file that fits in it
  * first reaches the disk at the final fflush, a larger one while rdbSaveRio
@@ -95,15 +97,6 @@ function secondsSince(start: number): number {
 }
 
 /**
- * True when the RDB image `bytes`, whose checksum ends at `end`, was
- * written with `rdbchecksum no`: version 5 or later with a zero checksum.
- */
-function savedWithoutChecksum(bytes: Uint8Array, end: number): boolean {
-  const version = Number(String.fromCharCode(...bytes.subarray(5, 9)));
-  return version >= 5 && bytes.subarray(end - 8, end).every((b) => b === 0);
-}
-
-/**
  * The save point that starts a background save now, as serverCron picks
  * it: enough changes, more seconds than the point's since the last
  * successful save, and, after a failed one, more than
@@ -125,6 +118,14 @@ export function dueSavePoint(
     dirty >= changes && now - lastSave > seconds &&
     (now - lastTry > RETRY_DELAY_S || lastOk)
   );
+}
+
+/** What one slice of a background snapshot did. */
+export interface SliceOutcome {
+  /** Every key is written. */
+  done: boolean;
+  /** The wait (ms) `rdb-key-save-delay` asks for before the next step. */
+  waitMs: number;
 }
 
 /** A background save in progress. */
@@ -429,38 +430,47 @@ export class Persistence {
   }
 
   /**
-   * Writes the next keys. `rdb-key-save-delay` (microseconds per key, a
-   * testing knob in Redis, whose child sleeps after each key) makes each
-   * slice one scan step and waits that long per key written before the
-   * next, so a save stays in progress long enough to be watched while
-   * clients keep being served.
+   * Writes the next slice of `snapshot`, as every background writer paces
+   * one (BGSAVE, an AOF rewrite, a diskless full sync): until SLICE_MS have
+   * passed or SLICE_BYTES wait in the writer, then clients get their turn.
+   * `rdb-key-save-delay` (microseconds per key, a testing knob Redis's child
+   * obeys by sleeping after each key it writes) makes the slice one scan
+   * step and asks for a wait that long per key written before the next one,
+   * so a save stays in progress long enough to be watched while clients
+   * keep being served.
    */
+  writeSlice(snapshot: Snapshot): SliceOutcome {
+    const keyDelayUs = this.server.config.number("rdb-key-save-delay");
+    const before = snapshot.keysWritten;
+    const done = snapshot.step(
+      keyDelayUs > 0 ? 0 : performance.now() + SLICE_MS,
+      SLICE_BYTES,
+    );
+    const waitMs = keyDelayUs > 0
+      ? (snapshot.keysWritten - before) * keyDelayUs / 1000
+      : 0;
+    return { done, waitMs };
+  }
+
+  /** Writes the next keys of the running BGSAVE (see {@linkcode writeSlice}). */
   private slice(): void {
     const running = this.running;
     if (!running) return;
-    const keyDelayUs = this.server.config.number("rdb-key-save-delay");
-    const before = running.snapshot.keysWritten;
-    let done = false;
+    let outcome: SliceOutcome | undefined;
     try {
-      done = running.snapshot.step(
-        keyDelayUs > 0 ? 0 : performance.now() + SLICE_MS,
-        1 << 18,
-      );
-      if (done) running.writer.end();
+      outcome = this.writeSlice(running.snapshot);
+      if (outcome.done) running.writer.end();
       else running.writer.flush();
     } catch (error) {
-      const whole = done ? running.bytesWritten : Infinity;
+      const whole = outcome?.done ? running.bytesWritten : Infinity;
       this.failBackgroundSave({ step: failedWriteStep(whole), error });
       return;
     }
-    const waitMs = keyDelayUs > 0
-      ? (running.snapshot.keysWritten - before) * keyDelayUs / 1000
-      : 0;
-    if (!done) {
-      this.scheduleSlice(waitMs);
+    if (!outcome.done) {
+      this.scheduleSlice(outcome.waitMs);
       return;
     }
-    running.timer = setTimeout(() => this.complete(running), waitMs);
+    running.timer = setTimeout(() => this.complete(running), outcome.waitMs);
   }
 
   /** Syncs the written file (off the event loop: clients are served meanwhile), then renames it. */
@@ -597,7 +607,8 @@ export class Persistence {
 
   /**
    * {@linkcode load}, returning everything loading found (an AOF needs the
-   * end offset); `onExpired` hears of each key skipped as expired.
+   * end offset); `onExpired` hears of each key skipped as expired. The log
+   * lines are rdb_file.ts's, written as the file is read.
    */
   loadImage(
     bytes: Uint8Array,
@@ -605,41 +616,13 @@ export class Persistence {
     skipExpired = true,
     onExpired?: (db: number, key: string) => void,
   ): LoadResult {
-    const log = this.server.log;
-    const checksum = this.server.config.bool("rdbchecksum");
     const result = loadRdb(bytes, dbs, {
       limits: this.limits(),
-      checksum,
+      checksum: this.server.config.bool("rdbchecksum"),
       now: skipExpired ? Date.now() : -Infinity,
-      notice: (message) => log.notice(message),
+      log: this.server.log,
       onExpired,
     });
-    const version = result.aux.get("redis-ver");
-    if (version !== undefined) {
-      log.notice(`Loading RDB produced by version ${version}`);
-    }
-    const ctime = result.aux.get("ctime");
-    if (ctime !== undefined) {
-      log.notice(
-        `RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`,
-      );
-    }
-    const usedMem = result.aux.get("used-mem");
-    if (usedMem !== undefined) {
-      log.notice(
-        `RDB memory usage when created ${
-          (Number(usedMem) / 1024 / 1024).toFixed(2)
-        } Mb`,
-      );
-    }
-    if (checksum && savedWithoutChecksum(bytes, result.end)) {
-      log.warning(
-        "RDB file was saved with checksum disabled: no check performed.",
-      );
-    }
-    log.notice(
-      `Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`,
-    );
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
     return result;

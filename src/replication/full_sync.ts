@@ -26,9 +26,7 @@ import type { Client } from "../client.ts";
 import type { Server } from "../server.ts";
 import type { ReplicaLink } from "./primary.ts";
 
-/** Time a transfer slice may take before clients get their turn. */
-const SLICE_MS = 5;
-/** RDB bytes a slice may produce, or a file read may take, before they are handed on. */
+/** RDB bytes a file read may take before they are handed on. */
 const SLICE_BYTES = 1 << 18;
 /** RDB bytes a replica may have queued and unwritten before sending waits. */
 export const SEND_WINDOW = 1 << 20;
@@ -112,10 +110,14 @@ export class FullSync {
     }
   }
 
-  /** The snapshot's slices, each after the replicas took the last ones. */
+  /**
+   * The snapshot's slices, each after the replicas took the last ones and
+   * the wait `rdb-key-save-delay` asks for (Persistence.writeSlice).
+   */
   private async run(socket: SocketTarget): Promise<void> {
+    let waitMs = 0;
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await sleep(waitMs);
       for (const link of this.links) {
         if (this.alive(link)) await drain(link.client);
       }
@@ -127,18 +129,18 @@ export class FullSync {
         this.stop();
         return;
       }
-      const complete = socket.snapshot.step(
-        performance.now() + SLICE_MS,
-        SLICE_BYTES,
-      );
+      const slice = this.server.persistence.writeSlice(socket.snapshot);
       socket.writer.flush();
-      if (complete) {
-        socket.writer.end();
-        this.streamed(socket.mark);
-        this.server.flushPending();
-        return;
-      }
       this.server.flushPending();
+      waitMs = slice.waitMs;
+      if (!slice.done) continue;
+      // Redis's child sleeps after its last key too, before it ends.
+      await sleep(waitMs);
+      if (this.ended) return;
+      socket.writer.end();
+      this.streamed(socket.mark);
+      this.server.flushPending();
+      return;
     }
   }
 
@@ -234,6 +236,11 @@ export class FullSync {
     if (this.socket) this.server.persistence.attachSnapshot(undefined);
     this.done();
   }
+}
+
+/** Resolves after `ms` (on a later turn of the event loop even for 0). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Waits until `client` has at most SEND_WINDOW bytes unwritten, or is closed. */

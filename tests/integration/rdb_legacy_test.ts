@@ -118,6 +118,53 @@ function loadLine(server: RunningServer): string {
   )?.[0] ?? `no load line in:\n${server.output()}`;
 }
 
+/** The messages rdbLoadRio logs while it reads a file (aux fields, empty keys, the end). */
+const LOADING_MESSAGE =
+  /^(Loading RDB produced|RDB age|RDB memory usage|RDB '|Unrecognized RDB AUX|RDB is base AOF|RDB has an AOF tail|rdbLoadObject skipping|RDB file was saved with checksum|Wrong RDB checksum|Done loading RDB)/;
+
+/**
+ * The loading lines of a server's log in order, each as its level mark and
+ * message (Redis's `pid:role date time mark message` without the rest).
+ */
+function loadingLines(output: string): string[] {
+  const lines: string[] = [];
+  for (const line of output.split("\n")) {
+    const match = /^\d+:[A-Z] \d\d \w{3} \d{4} [\d:.]+ (.) (.*)$/.exec(line);
+    if (match && LOADING_MESSAGE.test(match[2])) {
+      lines.push(`${match[1]} ${match[2]}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Aux fields of every kind rdbLoadRio logs: a creation time in the future
+ * (logged as age 0, so both servers log the same), a %-field, one it does
+ * not know (a debug line) and the AOF ones.
+ */
+function withLoggedAux(file: RdbFileBuilder): RdbFileBuilder {
+  const future = Math.floor(Date.now() / 1000) + 3600;
+  return file
+    .aux("redis-ver", "6.2.6")
+    .aux("redis-bits", "64")
+    .aux("ctime", String(future))
+    .aux("used-mem", "1234567")
+    .aux("aof-preamble", "1")
+    .aux("aof-base", "0")
+    .aux("%note", "made by hand")
+    .aux("unknown-field", "x");
+}
+
+/** The lines both servers log for {@linkcode withLoggedAux}'s fields (at debug level). */
+const LOGGED_AUX_LINES = [
+  "* Loading RDB produced by version 6.2.6",
+  "* RDB age 0 seconds",
+  "* RDB memory usage when created 1.18 Mb",
+  "* RDB has an AOF tail",
+  "* RDB '%note': made by hand",
+  ". Unrecognized RDB AUX field: 'unknown-field'",
+];
+
 /** What {@linkcode assertBothLoad} checks besides the data. */
 interface LoadChecks {
   /** Run redis-check-rdb first (default true). */
@@ -737,7 +784,7 @@ Deno.test("corrupt old encodings stop both servers at start with the same reason
   }
 });
 
-Deno.test("values that are empty once read are skipped with Redis's log line, the rest loads", async () => {
+Deno.test("values that are empty once read are skipped with Redis's log lines (the first ten named, the count in a warning), the rest loads", async () => {
   const empty: [string, number, Uint8Array[]][] = [
     ["hash-ziplist", RdbType.hashZiplist, [rdbString(ziplist([]))]],
     ["zset-ziplist", RdbType.zsetZiplist, [rdbString(ziplist([]))]],
@@ -751,22 +798,84 @@ Deno.test("values that are empty once read are skipped with Redis's log line, th
     ["set", RdbType.set, [rdbLength(0)]],
     ["zset", RdbType.zset, [rdbLength(0)]],
     ["hash", RdbType.hash, [rdbLength(0)]],
+    ...[1, 2, 3, 4].map((
+      n,
+    ): [string, number, Uint8Array[]] => [`set${n}`, RdbType.set, [
+      rdbLength(0),
+    ]]),
   ];
-  const file = new RdbFileBuilder(9).selectDb(0);
+  const file = withLoggedAux(new RdbFileBuilder(9)).selectDb(0);
   for (const [key, type, value] of empty) file.key(type, key, ...value);
   file.string("kept", rdbString("value"));
   const keys = await assertBothLoad(file.build(), [0], {
     // redis-check-rdb calls an empty value a read error; the server skips it.
     checkRdb: false,
+    args: ["--loglevel", "debug"],
     logs: (redis, redeno) => {
-      for (const [key] of empty) {
-        const line = `rdbLoadObject skipping empty key: ${key}`;
-        assert.ok(redis.includes(line), redis);
-        assert.ok(redeno.includes(line), redeno);
-      }
+      const expected = loadingLines(redis);
+      assert.deepEqual(expected, [
+        ...LOGGED_AUX_LINES,
+        ...empty.slice(0, 10).map(([key]) =>
+          `# rdbLoadObject skipping empty key: ${key}`
+        ),
+        "# Done loading RDB, keys loaded: 1, keys expired: 0, empty keys skipped: 12.",
+      ]);
+      assert.deepEqual(loadingLines(redeno), expected);
     },
   });
   assert.deepEqual(Object.keys(keys), ["0:kept"]);
+});
+
+Deno.test("aux fields are logged as they are read, so a file that fails later shows them before its error, as in redis-server", async () => {
+  const good = () =>
+    withLoggedAux(new RdbFileBuilder(9)).selectDb(0).string(
+      "k",
+      rdbString("hello"),
+    );
+  const badChecksum = good().build();
+  badChecksum[badChecksum.length - 1] ^= 0x5a;
+  const cases: [string, Uint8Array, string][] = [
+    [
+      "a corrupt value",
+      good().key(RdbType.hashZiplist, "h", rdbString(Uint8Array.of(1, 2, 3)))
+        .build(),
+      "Hash ziplist integrity check failed.",
+    ],
+    ["a wrong checksum", badChecksum, "Wrong RDB checksum"],
+    [
+      "a truncated file",
+      good().build().subarray(0, -12),
+      "Unexpected EOF reading RDB file",
+    ],
+  ];
+  for (const [what, file, reason] of cases) {
+    const logs = [];
+    for (const start of [startRedis, startRedeno]) {
+      const log = await failedStart(() =>
+        start(["--dir", dirWith(file), "--save", "", "--loglevel", "debug"])
+      );
+      assert.ok(log.includes(reason), `${what}:\n${log}`);
+      logs.push(loadingLines(log));
+    }
+    const [redis, redeno] = logs;
+    assert.deepEqual(
+      redis.slice(0, LOGGED_AUX_LINES.length),
+      LOGGED_AUX_LINES,
+      what,
+    );
+    assert.deepEqual(redeno, redis, what);
+  }
+  // The same aux fields on a good file: their lines, then the end.
+  await assertBothLoad(good().build(), [0], {
+    args: ["--loglevel", "debug"],
+    logs: (redis, redeno) => {
+      assert.deepEqual(loadingLines(redis), [
+        ...LOGGED_AUX_LINES,
+        "* Done loading RDB, keys loaded: 1, keys expired: 0.",
+      ]);
+      assert.deepEqual(loadingLines(redeno), loadingLines(redis));
+    },
+  });
 });
 
 Deno.test("IDLE and FREQ opcodes set OBJECT IDLETIME or FREQ as the eviction policy reads them", async () => {
