@@ -6,6 +6,7 @@
  * @module
  */
 
+import { assertRdbChecks } from "../helpers/check_rdb.ts";
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import type { RespClient } from "../helpers/resp_client.ts";
@@ -144,14 +145,6 @@ async function streamInfos(c: RespClient): Promise<unknown[]> {
   return out;
 }
 
-async function checkRdb(path: string): Promise<void> {
-  const out = await new Deno.Command("redis-check-rdb", { args: [path] })
-    .output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, text);
-  assert.match(text, /RDB looks OK!/);
-}
-
 Deno.test("redeno's SAVE passes redis-check-rdb and loads into redis-server with the same digest", async () => {
   const dir = Deno.makeTempDirSync();
   const redeno = await startRedeno(["--dir", dir, ...DEBUG]);
@@ -171,7 +164,7 @@ Deno.test("redeno's SAVE passes redis-check-rdb and loads into redis-server with
   } finally {
     await redeno.stop();
   }
-  await checkRdb(`${dir}/dump.rdb`);
+  await assertRdbChecks(`${dir}/dump.rdb`);
   const redisDir = Deno.makeTempDirSync();
   copyFileSync(`${dir}/dump.rdb`, `${redisDir}/dump.rdb`);
   const redis = await startRedis(["--dir", redisDir, ...DEBUG]);
@@ -279,7 +272,7 @@ Deno.test("BGSAVE writes the data as it was when it began while clients keep wri
   } finally {
     await redeno.stop();
   }
-  await checkRdb(`${dir}/dump.rdb`);
+  await assertRdbChecks(`${dir}/dump.rdb`);
 });
 
 Deno.test("a restart keeps the data: SIGTERM saves when save points are set", async () => {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { assertRdbChecks } from "../helpers/check_rdb.ts";
 import assert from "node:assert/strict";
 import {
   dumpPayloadOf,
@@ -47,15 +48,7 @@ function dirWith(file: Uint8Array): string {
 
 /** redis-check-rdb's verdict on `file`, which must be OK (the builder is right). */
 async function assertCheckRdbAccepts(file: Uint8Array): Promise<void> {
-  const dir = dirWith(file);
-  const out = await new Deno.Command("redis-check-rdb", {
-    args: [`${dir}/dump.rdb`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, text);
-  assert.match(text, /RDB looks OK!/);
+  await assertRdbChecks(`${dirWith(file)}/dump.rdb`);
 }
 
 /** The contents of `key` in a form both servers must give alike. */

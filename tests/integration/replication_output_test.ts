@@ -8,6 +8,7 @@
  * @module
  */
 
+import { assertRdbChecks } from "../helpers/check_rdb.ts";
 import assert from "node:assert/strict";
 import { RespError } from "../../src/protocol/decoder.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
@@ -47,15 +48,6 @@ async function replicaLine(
       return [f.slice(0, eq), f.slice(eq + 1)];
     }),
   );
-}
-
-/** Asserts that redis-check-rdb passes the file at `path`. */
-async function assertRdbChecks(path: string): Promise<void> {
-  const check = await new Deno.Command("redis-check-rdb", {
-    args: [path],
-    stdout: "piped",
-  }).output();
-  assert.ok(check.success, new TextDecoder().decode(check.stdout));
 }
 
 /** Reads a full sync's header: +FULLRESYNC and `$len` or `$EOF:mark`. */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { assertRdbChecks } from "../helpers/check_rdb.ts";
 import assert from "node:assert/strict";
 import { freePort } from "../helpers/ports.ts";
 import type { RespClient } from "../helpers/resp_client.ts";
@@ -97,13 +98,7 @@ async function logsOnFailure(
 
 /** The repl-* aux fields redis-check-rdb reads in `dir`'s dump.rdb. */
 async function replAux(dir: string): Promise<Map<string, string>> {
-  const out = await new Deno.Command("redis-check-rdb", {
-    args: [`${dir}/dump.rdb`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.match(text, /RDB looks OK/, text);
+  const text = await assertRdbChecks(`${dir}/dump.rdb`);
   const fields = new Map<string, string>();
   for (const m of text.matchAll(/AUX FIELD (repl-[a-z-]+) = '([^']*)'/g)) {
     fields.set(m[1], m[2]);

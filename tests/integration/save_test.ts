@@ -8,6 +8,7 @@
  * @module
  */
 
+import { runCheckRdb } from "../helpers/check_rdb.ts";
 import assert from "node:assert/strict";
 import {
   copyFileSync,
@@ -54,16 +55,6 @@ async function onBoth<T>(
 /** The server's pid, for the name of its SAVE temp file (temp-<pid>.rdb). */
 async function pidOf(c: RespClient): Promise<number> {
   return Number((await info(c, "server")).get("process_id"));
-}
-
-/** redis-check-rdb's exit code and output for `path`. */
-async function checkRdb(path: string): Promise<[number, string]> {
-  const { code, stdout } = await new Deno.Command("redis-check-rdb", {
-    args: [path],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return [code, new TextDecoder().decode(stdout)];
 }
 
 /** Keys whose saved form depends on compression: short, numeric, long and repetitive. */
@@ -131,7 +122,7 @@ Deno.test("rdbchecksum no and rdbcompression no: files redis-check-rdb accepts a
   assert.equal(redeno.compressed.length, redis.compressed.length);
   assert.equal(redeno.digest, redis.digest);
   for (const { path } of written) {
-    const [code, report] = await checkRdb(path);
+    const { code, report } = await runCheckRdb(path);
     assert.equal(code, 0, report);
     assert.match(report, /RDB looks OK/);
   }
@@ -166,7 +157,7 @@ Deno.test("a file corrupted after it was saved with a checksum is refused at sta
   const at = new TextDecoder("latin1").decode(bytes).indexOf("hello");
   bytes[at + 4] = "p".charCodeAt(0); // "hellp": still a well-formed file
   Deno.writeFileSync(`${dir}/bad.rdb`, bytes);
-  const [code, report] = await checkRdb(`${dir}/bad.rdb`);
+  const { code, report } = await runCheckRdb(`${dir}/bad.rdb`);
   assert.equal(code, 1);
   assert.match(report, /RDB CRC error/);
   // Expected is the sum of the bytes read, got the one stored after them,
